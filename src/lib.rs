@@ -1,0 +1,150 @@
+//! An admission webhook for Kratix `BucketStateStore` resources.
+//!
+//! The crate is laid out by layer:
+//!
+//! - [`policy`]: the rules, with no HTTP in them: defaults ([`policy::defaults`]) and the
+//!   verdict on one object ([`policy::Policy::judge`]).
+//! - [`secrets`]: where the referenced Secret is read from (API, or manifests).
+//! - [`review`]: the `AdmissionReview` envelope in and out.
+//! - [`webhook`]: the `/mutate` and `/validate` routes; [`server`] and [`tls`] serve them
+//!   over HTTPS; [`admin`] serves the probes; [`shutdown`] handles signals.
+//! - [`check`]: the offline checker over manifest files.
+//! - [`config`] and [`telemetry`]: flags and log output.
+//!
+//! [`serve`] wires them together in startup order.
+
+pub mod admin;
+pub mod check;
+pub mod config;
+pub mod policy;
+pub mod review;
+pub mod secrets;
+pub mod server;
+pub mod shutdown;
+pub mod telemetry;
+pub mod tls;
+pub mod webhook;
+
+use std::{io, net::SocketAddr, path::PathBuf, sync::Arc};
+
+use tokio::net::TcpListener;
+
+use crate::{
+    admin::Readiness,
+    config::ServeArgs,
+    policy::Policy,
+    secrets::{SecretIndex, SecretStore, SecretsDirError},
+    tls::{CertResolver, CredentialPaths, Credentials, CredentialsError},
+    webhook::App,
+};
+
+/// Runs the server until SIGTERM or SIGINT, in this order: load the serving certificate,
+/// connect to Secrets, bind both listeners, turn ready, serve, turn unready, drain.
+///
+/// # Errors
+/// When anything before serving fails; the server is then not started.
+pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
+    let paths = CredentialPaths {
+        cert: args.tls_cert.clone(),
+        key: args.tls_key.clone(),
+    };
+    let credentials = Credentials::load(&paths)?;
+    let resolver = Arc::new(CertResolver::new(credentials));
+
+    let secrets = match &args.secrets.secrets_dir {
+        Some(dir) => {
+            let index = SecretIndex::load_dir(dir)?;
+            tracing::info!(dir = %dir.display(), secrets = index.len(), "reading Secrets from manifests");
+            SecretStore::Manifests(Arc::new(index))
+        }
+        None => SecretStore::Cluster(
+            kube::Client::try_default()
+                .await
+                .map_err(StartError::Kubernetes)?,
+        ),
+    };
+    let policy = Policy::new(
+        secrets,
+        args.secrets.missing_secret,
+        args.secrets.secret_lookup_timeout,
+    );
+
+    let listener = bind(args.listen).await?;
+    let admin_listener = bind(args.admin_listen).await?;
+    tracing::info!(
+        listen = %args.listen,
+        admin_listen = %args.admin_listen,
+        tls_cert = %paths.cert.display(),
+        missing_secret = ?args.secrets.missing_secret,
+        secret_lookup_timeout = ?args.secrets.secret_lookup_timeout,
+        "serving"
+    );
+
+    let readiness = Readiness::default();
+    let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
+    let admin = tokio::spawn(
+        axum::serve(admin_listener, admin::router(readiness.clone()))
+            .with_graceful_shutdown(async {
+                let _ = admin_stopped.await;
+            })
+            .into_future(),
+    );
+
+    readiness.set(true);
+    let shutdown = {
+        let readiness = readiness.clone();
+        async move {
+            shutdown::signalled().await;
+            readiness.set(false);
+        }
+    };
+    let tls = Arc::new(tls::server_config(resolver));
+    server::serve(
+        listener,
+        tls,
+        webhook::router(App::new(policy)),
+        server::Limits::default(),
+        shutdown,
+    )
+    .await;
+
+    let _ = stop_admin.send(());
+    let _ = admin.await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| StartError::Bind { address, source })
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The serving certificate is unusable.
+    #[error("the serving certificate cannot be used")]
+    Credentials(#[from] CredentialsError),
+    /// `--secrets-dir` could not be loaded.
+    #[error("the Secrets folder cannot be used")]
+    SecretsDir(#[from] SecretsDirError),
+    /// No Kubernetes client could be built.
+    #[error(
+        "no Kubernetes configuration found (in-cluster, KUBECONFIG or ~/.kube/config); \
+         use --secrets-dir for local runs"
+    )]
+    Kubernetes(#[source] kube::Error),
+    /// A listener could not be bound.
+    #[error("failed to listen on {address}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// Something else, with a path.
+    #[error("failed to read {}", .0.display())]
+    Path(PathBuf),
+}

@@ -1,0 +1,47 @@
+//! Entry point: install the crypto provider, parse flags, run the subcommand.
+
+use std::{error::Error, process::ExitCode};
+
+use bucketstatestore_webhook::{
+    config::{Cli, Command},
+    telemetry,
+};
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    // One provider for the whole process, before any TLS configuration is built. An `Err`
+    // means one is already installed, which is just as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cli = Cli::parse();
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&error),
+    };
+    match cli.command {
+        Command::Serve(args) => {
+            telemetry::init(args.log_format);
+            match runtime.block_on(bucketstatestore_webhook::serve(*args)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => fail(&error),
+            }
+        }
+        Command::Check(args) => runtime.block_on(bucketstatestore_webhook::check::run(args)),
+    }
+}
+
+/// Prints the error with its chain of causes, once, and returns failure.
+#[allow(clippy::print_stderr)]
+fn fail(error: &dyn Error) -> ExitCode {
+    let mut message = format!("error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    eprintln!("{message}");
+    ExitCode::FAILURE
+}

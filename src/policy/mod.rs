@@ -1,0 +1,352 @@
+//! The rules: what a BucketStateStore must look like, and the verdict on one object.
+//!
+//! Everything here is independent of HTTP. The server calls [`Policy::judge`] for
+//! `/validate` and [`defaults::patch`] for `/mutate`; the offline checker calls the same two
+//! functions, so the two can never disagree. The pure checks live in submodules and only the
+//! Secret lookup is asynchronous.
+
+pub mod bucket;
+pub mod defaults;
+pub mod endpoint;
+mod findings;
+pub mod spec;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub use self::findings::{Finding, Findings};
+use self::spec::{AuthMethod, StoreSpec};
+use crate::{
+    config::MissingSecret,
+    secrets::{KeyState, LookupError, SecretStore},
+};
+
+/// The keys Kratix reads from the Secret, by exact, case-sensitive name.
+pub const SECRET_KEYS: [&str; 2] = ["accessKeyID", "secretAccessKey"];
+
+/// All checks, built once at startup.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    secrets: SecretStore,
+    missing_secret: MissingSecret,
+    lookup_timeout: Duration,
+}
+
+/// The answer for one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The object may be stored; the warnings are shown to the user.
+    Allow {
+        /// Risky but working settings.
+        warnings: Vec<Finding>,
+    },
+    /// The object is refused.
+    Deny {
+        /// Whether the object is at fault or the Secret could not be checked.
+        reason: DenyReason,
+        /// Every problem found, in field order.
+        violations: Vec<Finding>,
+        /// Warnings found alongside.
+        warnings: Vec<Finding>,
+    },
+}
+
+/// Why an object is denied, which decides the HTTP status the user sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenyReason {
+    /// The object itself is wrong (422 Invalid).
+    Invalid,
+    /// The object may be fine, but its Secret could not be read in time (503).
+    LookupFailed,
+}
+
+impl DenyReason {
+    /// The HTTP status code of the denial.
+    pub fn code(self) -> u16 {
+        match self {
+            Self::Invalid => 422,
+            Self::LookupFailed => 503,
+        }
+    }
+
+    /// The Kubernetes `Status.reason` of the denial.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invalid => "Invalid",
+            Self::LookupFailed => "ServiceUnavailable",
+        }
+    }
+}
+
+impl Verdict {
+    /// True when the object may be stored.
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Self::Allow { .. })
+    }
+
+    /// The warnings, for either outcome.
+    pub fn warnings(&self) -> &[Finding] {
+        match self {
+            Self::Allow { warnings } | Self::Deny { warnings, .. } => warnings,
+        }
+    }
+
+    /// One message with every violation, each a sentence, in field order; empty when allowed.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Allow { .. } => String::new(),
+            Self::Deny { violations, .. } => {
+                let sentences: Vec<String> = violations.iter().map(|v| format!("{v}.")).collect();
+                sentences.join(" ")
+            }
+        }
+    }
+
+    /// A short word for logs and metrics: `allowed` or `denied`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Allow { .. } => "allowed",
+            Self::Deny { .. } => "denied",
+        }
+    }
+}
+
+impl Policy {
+    /// A policy reading Secrets from `secrets`; one lookup never takes longer than
+    /// `lookup_timeout`.
+    pub fn new(
+        secrets: SecretStore,
+        missing_secret: MissingSecret,
+        lookup_timeout: Duration,
+    ) -> Self {
+        Self {
+            secrets,
+            missing_secret,
+            lookup_timeout,
+        }
+    }
+
+    /// Judges the new state `object` of a store, given its stored state `old_object` on
+    /// UPDATE. `budget` is the time the caller can still wait, which bounds the Secret
+    /// lookup together with the configured timeout.
+    ///
+    /// An UPDATE that leaves the spec as it was (labels, annotations, finalizers) is allowed
+    /// without a Secret read, so that stores created before a rule existed stay editable;
+    /// what the rules would deny today is returned as warnings.
+    pub async fn judge(
+        &self,
+        object: &Value,
+        old_object: Option<&Value>,
+        budget: Duration,
+    ) -> Verdict {
+        let (mut findings, reference) = check_static(object);
+
+        if old_object.is_some_and(|old| same_spec(old, object)) {
+            let Findings {
+                violations,
+                mut warnings,
+            } = findings;
+            warnings.extend(violations);
+            return Verdict::Allow { warnings };
+        }
+
+        let mut lookup_failed = false;
+        if let Some((namespace, name)) = reference {
+            let budget = budget.min(self.lookup_timeout);
+            lookup_failed = self
+                .check_secret(&namespace, &name, budget, &mut findings)
+                .await;
+        }
+
+        let Findings {
+            violations,
+            warnings,
+        } = findings;
+        if violations.is_empty() {
+            return Verdict::Allow { warnings };
+        }
+        // A lookup failure alone is not the object's fault; with any other problem it is.
+        let reason = if lookup_failed && violations.len() == 1 {
+            DenyReason::LookupFailed
+        } else {
+            DenyReason::Invalid
+        };
+        Verdict::Deny {
+            reason,
+            violations,
+            warnings,
+        }
+    }
+
+    /// Reads Secret `namespace/name` and checks its keys; returns true when the lookup
+    /// itself failed.
+    async fn check_secret(
+        &self,
+        namespace: &str,
+        name: &str,
+        budget: Duration,
+        findings: &mut Findings,
+    ) -> bool {
+        const PATH: &str = "spec.secretRef";
+        let secret = format!("Secret {namespace}/{name}");
+
+        let keys = match self.secrets.keys(namespace, name, budget).await {
+            Ok(Some(keys)) => keys,
+            Ok(None) => {
+                let fix = "create it with the keys accessKeyID and secretAccessKey";
+                match self.missing_secret {
+                    MissingSecret::Deny => {
+                        findings.deny(
+                            PATH,
+                            format!("{secret} was not found; {fix}, or correct spec.secretRef"),
+                        );
+                    }
+                    MissingSecret::Warn => findings.warn(
+                        PATH,
+                        format!(
+                            "{secret} was not found; Kratix reports SecretNotFound until you {fix}"
+                        ),
+                    ),
+                }
+                return false;
+            }
+            Err(error) => {
+                let fix = match error {
+                    LookupError::Forbidden => "grant the webhook's service account get on secrets",
+                    LookupError::TimedOut(_) | LookupError::Failed(_) => {
+                        "try again, and check the API server if it persists"
+                    }
+                };
+                findings.deny(PATH, format!("could not check {secret}: {error}; {fix}"));
+                return true;
+            }
+        };
+
+        for key in SECRET_KEYS {
+            match keys.state(key) {
+                KeyState::Filled => {}
+                KeyState::Empty => findings.deny(
+                    PATH,
+                    format!("{secret} has an empty {key}; put the credential into it"),
+                ),
+                KeyState::Missing => {
+                    let near_miss = keys.names().find(|name| name.eq_ignore_ascii_case(key));
+                    let message = match near_miss {
+                        Some(near) => format!(
+                            "{secret} has {near} but Kratix reads {key} (case-sensitive); rename the key to {key}"
+                        ),
+                        None => format!("{secret} has no key {key}; add it"),
+                    };
+                    findings.deny(PATH, message);
+                }
+            }
+        }
+        false
+    }
+}
+
+/// Runs every check that needs no Secret. Returns the findings and, when the store uses
+/// access keys and names its Secret completely, the Secret to look up.
+pub fn check_static(object: &Value) -> (Findings, Option<(String, String)>) {
+    let mut findings = Findings::default();
+    let spec = spec::read(object, &mut findings);
+
+    match spec.bucket_name.as_deref() {
+        Some("") => findings.deny(
+            "spec.bucketName",
+            "is empty; set it to the name of an existing bucket",
+        ),
+        Some(name) => bucket::check_bucket_name(name, &mut findings),
+        None => {}
+    }
+    if let Some(endpoint) = &spec.endpoint {
+        endpoint::check_endpoint(endpoint, spec.insecure, &mut findings);
+    }
+    let reference = check_auth(&spec, &mut findings);
+
+    if spec.insecure {
+        findings.warn(
+            "spec.insecure",
+            "true means plain HTTP, so the credentials travel unencrypted; use TLS where the server has it",
+        );
+    }
+    if spec.use_dual_stack
+        && spec
+            .endpoint
+            .as_deref()
+            .is_some_and(|e| !endpoint::is_amazon_host(e))
+    {
+        findings.warn(
+            "spec.useDualStack",
+            "has no effect on a non-Amazon endpoint; remove it",
+        );
+    }
+    (findings, reference)
+}
+
+/// Checks `authMethod` against `secretRef`; returns the Secret to read, if any.
+fn check_auth(spec: &StoreSpec, findings: &mut Findings) -> Option<(String, String)> {
+    match (spec.auth_method?, &spec.secret_ref) {
+        (AuthMethod::Iam, None) => None,
+        (AuthMethod::Iam, Some(_)) => {
+            findings.warn(
+                "spec.secretRef",
+                "is not used with authMethod IAM, but Kratix still reads that Secret; remove it",
+            );
+            None
+        }
+        (AuthMethod::AccessKey, None) => {
+            findings.deny(
+                "spec.secretRef",
+                "is required with authMethod accessKey; name the Secret holding accessKeyID and \
+                 secretAccessKey, or use authMethod IAM",
+            );
+            None
+        }
+        (AuthMethod::AccessKey, Some(reference)) => {
+            let name = non_empty(&reference.name);
+            let namespace = non_empty(&reference.namespace);
+            if name.is_none() {
+                findings.deny(
+                    "spec.secretRef.name",
+                    "is required with authMethod accessKey; set it to the Secret's name",
+                );
+            }
+            if namespace.is_none() {
+                findings.deny(
+                    "spec.secretRef.namespace",
+                    "is required because the store is cluster-scoped; set it to the Secret's namespace",
+                );
+            }
+            Some((namespace?.to_owned(), name?.to_owned()))
+        }
+    }
+}
+
+fn non_empty(text: &Option<String>) -> Option<&str> {
+    text.as_deref().filter(|text| !text.is_empty())
+}
+
+/// True when two stores have the same spec once Kratix's meaning of absent fields is applied.
+fn same_spec(old: &Value, new: &Value) -> bool {
+    normalized_spec(old) == normalized_spec(new)
+}
+
+fn normalized_spec(object: &Value) -> Value {
+    let mut spec = match object.get("spec") {
+        Some(Value::Object(spec)) => spec.clone(),
+        Some(other) if !other.is_null() => return other.clone(),
+        _ => Default::default(),
+    };
+    for (key, default) in [
+        ("authMethod", json!("accessKey")),
+        ("insecure", json!(false)),
+        ("useDualStack", json!(false)),
+    ] {
+        if spec.get(key).is_none_or(Value::is_null) {
+            spec.insert(key.to_owned(), default);
+        }
+    }
+    Value::Object(spec)
+}

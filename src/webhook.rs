@@ -1,0 +1,282 @@
+//! The HTTPS routes the API server calls: `POST /mutate` and `POST /validate`.
+//!
+//! This layer owns HTTP concerns only: the body cap, the content type, the `?timeout=`
+//! budget and the one log line per review. What to answer comes from [`crate::policy`], and
+//! how to write it from [`crate::review`].
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{DefaultBodyLimit, RawQuery, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use kube::core::admission::AdmissionResponse;
+use tracing::Instrument as _;
+
+use crate::{
+    policy::{Policy, Verdict, defaults},
+    review::{self, Request, Scope, Unreadable},
+};
+
+/// The largest review body accepted. An UPDATE carries the old and the new object, each up
+/// to the API server's 3 MiB request limit, plus managedFields: 8 MiB leaves room for both.
+pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// What the API server waits when a call carries no `?timeout=` (its default
+/// `timeoutSeconds`).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the handlers share.
+#[derive(Debug, Clone)]
+pub struct App {
+    policy: Arc<Policy>,
+}
+
+impl App {
+    /// State for the routes, judging with `policy`.
+    pub fn new(policy: Policy) -> Self {
+        Self {
+            policy: Arc::new(policy),
+        }
+    }
+}
+
+/// The router of the HTTPS listener.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/mutate", post(mutate))
+        .route("/validate", post(validate))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(app)
+}
+
+async fn mutate(headers: HeaderMap, body: Bytes) -> Response {
+    let started = Instant::now();
+    let request = match read(&headers, &body) {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
+    };
+    let span = span("mutate", &request);
+    let _entered = span.enter();
+
+    let patch = match review::scope(&request) {
+        Scope::Store => request
+            .object
+            .as_ref()
+            .and_then(|object| defaults::patch(&object.data)),
+        Scope::Skipped => None,
+        Scope::OtherKind => {
+            tracing::error!("request for another kind; fix the rules of the webhook configuration");
+            None
+        }
+    };
+
+    let mut response = AdmissionResponse::from(&request);
+    let mut patched = "none";
+    if let Some(patch) = patch {
+        patched = "defaults";
+        response = match response.with_patch(patch) {
+            Ok(response) => response,
+            // A patch of strings and booleans always serialises; answer without it if not.
+            Err(error) => {
+                tracing::error!(%error, "failed to serialise the patch");
+                AdmissionResponse::from(&request)
+            }
+        };
+    }
+    tracing::info!(
+        verdict = "allowed",
+        patch = patched,
+        duration_ms = millis(started),
+        "reviewed"
+    );
+    json(review::encode(response))
+}
+
+async fn validate(
+    State(app): State<App>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let request = match read(&headers, &body) {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
+    };
+    let span = span("validate", &request);
+
+    let budget = budget(query.as_deref());
+    let verdict = async {
+        match review::scope(&request) {
+            Scope::Store => {
+                let object = request.object.as_ref().map(|object| &object.data);
+                let old_object = request.old_object.as_ref().map(|object| &object.data);
+                match object {
+                    Some(object) => app.policy.judge(object, old_object, budget).await,
+                    None => Verdict::Allow {
+                        warnings: Vec::new(),
+                    },
+                }
+            }
+            Scope::Skipped => Verdict::Allow {
+                warnings: Vec::new(),
+            },
+            Scope::OtherKind => {
+                tracing::error!(
+                    "request for another kind; fix the rules of the webhook configuration"
+                );
+                Verdict::Allow {
+                    warnings: Vec::new(),
+                }
+            }
+        }
+    }
+    .instrument(span.clone())
+    .await;
+
+    let _entered = span.enter();
+    let violations = match &verdict {
+        Verdict::Deny { violations, .. } => violations.len(),
+        Verdict::Allow { .. } => 0,
+    };
+    tracing::info!(
+        verdict = verdict.as_str(),
+        violations,
+        warnings = verdict.warnings().len(),
+        duration_ms = millis(started),
+        "reviewed"
+    );
+    json(review::encode(review::answer(&request, &verdict)))
+}
+
+/// Checks the content type and decodes the review, or gives the HTTP answer for a body that
+/// cannot be judged.
+fn read(headers: &HeaderMap, body: &Bytes) -> Result<Request, Response> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let is_json = content_type.is_some_and(|v| {
+        v.split(';')
+            .next()
+            .is_some_and(|t| t.trim() == "application/json")
+    });
+    if !is_json {
+        let message = "send the AdmissionReview with Content-Type: application/json";
+        return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, message).into_response());
+    }
+
+    review::decode(body).map_err(|unreadable| {
+        tracing::warn!(error = ?unreadable, "unreadable review");
+        match (&unreadable, unreadable.answer()) {
+            (_, Some(answer)) => json(answer),
+            (Unreadable::Body(message), None) => {
+                (StatusCode::BAD_REQUEST, message.clone()).into_response()
+            }
+            (Unreadable::Request { message, .. }, None) => {
+                (StatusCode::BAD_REQUEST, message.clone()).into_response()
+            }
+        }
+    })
+}
+
+/// The span of one review: who asked for what. Never the object, never the user's name.
+fn span(path: &'static str, request: &Request) -> tracing::Span {
+    tracing::info_span!(
+        "review",
+        path,
+        uid = %request.uid,
+        name = %request.name,
+        operation = review::operation(request),
+        dry_run = request.dry_run,
+    )
+}
+
+/// The time the API server still waits for this call, less a margin to send the answer.
+///
+/// The API server rounds `?timeout=` up to whole seconds, so up to a second of it may
+/// already be gone: keep one second back, or half of a shorter timeout.
+fn budget(query: Option<&str>) -> Duration {
+    let timeout = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("timeout="))
+        .and_then(parse_go_duration)
+        .unwrap_or(DEFAULT_TIMEOUT);
+    if timeout > Duration::from_secs(2) {
+        timeout - Duration::from_secs(1)
+    } else {
+        timeout / 2
+    }
+}
+
+/// Parses the durations Go's `time.Duration.String` writes for whole and fractional
+/// seconds: `10s`, `1.5s`, `500ms`, `1m30s`.
+fn parse_go_duration(text: &str) -> Option<Duration> {
+    let mut total = 0.0_f64;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let split = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let (number, tail) = rest.split_at(split);
+        let number: f64 = number.parse().ok()?;
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        total += number
+            * match unit {
+                "h" => 3600.0,
+                "m" => 60.0,
+                "s" => 1.0,
+                "ms" => 1e-3,
+                "us" | "µs" => 1e-6,
+                "ns" => 1e-9,
+                _ => return None,
+            };
+        rest = tail;
+    }
+    Duration::try_from_secs_f64(total).ok()
+}
+
+fn json(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn millis(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_a_second_back_from_the_api_servers_timeout() {
+        assert_eq!(budget(Some("timeout=10s")), Duration::from_secs(9));
+        assert_eq!(budget(Some("a=b&timeout=5s")), Duration::from_secs(4));
+        assert_eq!(budget(Some("timeout=2s")), Duration::from_secs(1));
+        assert_eq!(budget(Some("timeout=1s")), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn falls_back_to_the_default_timeout() {
+        assert_eq!(budget(None), Duration::from_secs(9));
+        assert_eq!(budget(Some("timeout=soon")), Duration::from_secs(9));
+    }
+
+    #[test]
+    fn parses_go_durations() {
+        assert_eq!(parse_go_duration("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_go_duration("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_go_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_go_duration("7"), None);
+        assert_eq!(parse_go_duration("3d"), None);
+    }
+}
