@@ -151,8 +151,10 @@ impl Policy {
             return Verdict::Allow { warnings };
         }
 
+        // The Secret is read only for an otherwise valid store: a denial is certain anyway,
+        // and a store with a wrong type or a bad endpoint is often a draft.
         let mut lookup_failed = false;
-        if let Some((namespace, name)) = reference {
+        if let Some((namespace, name)) = reference.filter(|_| findings.is_allowed()) {
             let budget = budget.min(self.lookup_timeout);
             lookup_failed = self
                 .check_secret(&namespace, &name, budget, &mut findings)
@@ -349,4 +351,194 @@ fn normalized_spec(object: &Value) -> Value {
         }
     }
     Value::Object(spec)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::secrets::SecretIndex;
+
+    const BUDGET: Duration = Duration::from_secs(1);
+
+    fn policy(secrets: &[Value], missing_secret: MissingSecret) -> Policy {
+        let mut index = SecretIndex::default();
+        for secret in secrets {
+            index.insert(secret);
+        }
+        Policy::new(
+            SecretStore::Manifests(Arc::new(index)),
+            missing_secret,
+            BUDGET,
+        )
+    }
+
+    fn secret(data: Value) -> Value {
+        json!({"kind": "Secret", "metadata": {"name": "creds", "namespace": "store"}, "data": data})
+    }
+
+    fn store(spec: Value) -> Value {
+        json!({"kind": "BucketStateStore", "metadata": {"name": "s"}, "spec": spec})
+    }
+
+    fn access_key_store() -> Value {
+        store(json!({
+            "bucketName": "kratix", "endpoint": "minio.store.svc:9000",
+            "secretRef": {"name": "creds", "namespace": "store"}
+        }))
+    }
+
+    fn messages(verdict: &Verdict) -> Vec<String> {
+        match verdict {
+            Verdict::Deny { violations, .. } => violations.iter().map(Finding::to_string).collect(),
+            Verdict::Allow { .. } => Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn accepts_access_key_store_with_both_keys() {
+        let policy = policy(
+            &[secret(
+                json!({"accessKeyID": "QQ==", "secretAccessKey": "Qg=="}),
+            )],
+            MissingSecret::Deny,
+        );
+        let verdict = policy.judge(&access_key_store(), None, BUDGET).await;
+        assert_eq!(
+            verdict,
+            Verdict::Allow {
+                warnings: Vec::new()
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn rejects_missing_secret_naming_it() {
+        let verdict = policy(&[], MissingSecret::Deny)
+            .judge(&access_key_store(), None, BUDGET)
+            .await;
+        assert_eq!(
+            messages(&verdict),
+            [
+                "spec.secretRef: Secret store/creds was not found; create it with the keys accessKeyID \
+              and secretAccessKey, or correct spec.secretRef"
+            ]
+        );
+        assert!(matches!(
+            verdict,
+            Verdict::Deny {
+                reason: DenyReason::Invalid,
+                ..
+            }
+        ));
+    }
+
+    #[tokio::test]
+    async fn warns_on_missing_secret_when_configured_to() {
+        let verdict = policy(&[], MissingSecret::Warn)
+            .judge(&access_key_store(), None, BUDGET)
+            .await;
+        assert!(verdict.is_allowed());
+        assert_eq!(verdict.warnings()[0].path, "spec.secretRef");
+        assert!(verdict.warnings()[0].message.contains("SecretNotFound"));
+    }
+
+    #[tokio::test]
+    async fn rejects_near_miss_key_saying_which_to_rename() {
+        let policy = policy(
+            &[secret(
+                json!({"accessKeyId": "QQ==", "secretAccessKey": ""}),
+            )],
+            MissingSecret::Deny,
+        );
+        let verdict = policy.judge(&access_key_store(), None, BUDGET).await;
+        assert_eq!(
+            messages(&verdict),
+            [
+                "spec.secretRef: Secret store/creds has accessKeyId but Kratix reads accessKeyID \
+                 (case-sensitive); rename the key to accessKeyID",
+                "spec.secretRef: Secret store/creds has an empty secretAccessKey; put the credential into it",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn rejects_access_key_without_secret_ref() {
+        let verdict = policy(&[], MissingSecret::Deny)
+            .judge(
+                &store(json!({"bucketName": "kratix", "endpoint": "minio:9000"})),
+                None,
+                BUDGET,
+            )
+            .await;
+        assert_eq!(verdict.message().split(':').next(), Some("spec.secretRef"));
+        assert!(verdict.message().contains("authMethod accessKey"));
+    }
+
+    #[tokio::test]
+    async fn warns_on_unused_secret_ref_with_iam() {
+        let object = store(json!({
+            "bucketName": "kratix", "endpoint": "s3.amazonaws.com", "authMethod": "IAM",
+            "secretRef": {"name": "gone", "namespace": "x"}
+        }));
+        let verdict = policy(&[], MissingSecret::Deny)
+            .judge(&object, None, BUDGET)
+            .await;
+        assert!(verdict.is_allowed());
+        assert_eq!(verdict.warnings()[0].path, "spec.secretRef");
+    }
+
+    #[tokio::test]
+    async fn accepts_unchanged_spec_on_update_reporting_old_problems_as_warnings() {
+        let old = store(
+            json!({"bucketName": "kratix", "endpoint": "minio:9000", "secretRef": {"name": "creds"}}),
+        );
+        let mut new = old.clone();
+        new["metadata"]["labels"] = json!({"team": "a"});
+        new["spec"]["authMethod"] = json!("accessKey");
+        let verdict = policy(&[], MissingSecret::Deny)
+            .judge(&new, Some(&old), BUDGET)
+            .await;
+        assert!(verdict.is_allowed());
+        assert_eq!(verdict.warnings()[0].path, "spec.secretRef.namespace");
+    }
+
+    #[tokio::test]
+    async fn rejects_changed_spec_on_update() {
+        let old = store(
+            json!({"bucketName": "kratix", "endpoint": "s3.amazonaws.com", "authMethod": "IAM"}),
+        );
+        let mut new = old.clone();
+        new["spec"]["authMethod"] = json!("accessKey");
+        let verdict = policy(&[], MissingSecret::Deny)
+            .judge(&new, Some(&old), BUDGET)
+            .await;
+        assert!(!verdict.is_allowed());
+    }
+
+    #[tokio::test]
+    async fn skips_secret_read_when_the_spec_is_already_denied() {
+        // No Secret exists: a lookup would add "not found" to the message.
+        let mut object = access_key_store();
+        object["spec"]["insecure"] = json!("yes");
+        let verdict = policy(&[], MissingSecret::Deny)
+            .judge(&object, None, BUDGET)
+            .await;
+        assert_eq!(messages(&verdict).len(), 1);
+        assert!(messages(&verdict)[0].starts_with("spec.insecure"));
+    }
+
+    #[test]
+    fn warns_on_insecure_and_on_dual_stack_off_amazon() {
+        let (findings, _) = check_static(&store(json!({
+            "bucketName": "kratix", "endpoint": "minio:9000", "authMethod": "IAM",
+            "insecure": true, "useDualStack": true
+        })));
+        let paths: Vec<&str> = findings.warnings.iter().map(|w| w.path.as_str()).collect();
+        assert_eq!(paths, ["spec.insecure", "spec.useDualStack"]);
+        assert!(findings.warnings[0].message.contains("plain HTTP"));
+    }
 }
