@@ -41,7 +41,7 @@ pub struct ServeArgs {
     #[arg(long, env = "WEBHOOK_TLS_KEY", value_name = "FILE")]
     pub tls_key: PathBuf,
 
-    /// Address of the plain-HTTP admin listener (GET /livez, GET /readyz).
+    /// Address of the plain-HTTP admin listener (GET /livez, /readyz, /metrics).
     #[arg(long, env = "WEBHOOK_ADMIN_LISTEN", default_value = "0.0.0.0:8080")]
     pub admin_listen: SocketAddr,
 
@@ -49,8 +49,72 @@ pub struct ServeArgs {
     #[arg(long, env = "WEBHOOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// How often the certificate and key files are read again; a changed pair is served from
+    /// the next handshake on, a broken one is ignored (the last good pair stays).
+    #[arg(
+        long,
+        env = "WEBHOOK_CERT_RELOAD_INTERVAL",
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = parse_positive_duration
+    )]
+    pub cert_reload_interval: Duration,
+
+    /// PEM file with the CA(s) that sign the API server's client certificate; when set, every
+    /// HTTPS client must present a certificate signed by one of them.
+    #[arg(long, env = "WEBHOOK_CLIENT_CA", value_name = "FILE")]
+    pub client_ca: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
     #[command(flatten)]
     pub secrets: SecretArgs,
+}
+
+/// Limits that keep slow or idle clients and shutdown bounded.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Longest wait for in-flight reviews after SIGTERM; keep it below the pod's
+    /// terminationGracePeriodSeconds (30s).
+    #[arg(
+        long,
+        env = "WEBHOOK_DRAIN_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "20s",
+        value_parser = parse_duration
+    )]
+    pub drain_timeout: Duration,
+
+    /// Longest time one review may take, body included, before it is answered 503; a
+    /// backstop above the webhook's timeoutSeconds, after which the API server stops waiting.
+    #[arg(
+        long,
+        env = "WEBHOOK_REQUEST_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "15s",
+        value_parser = parse_positive_duration
+    )]
+    pub request_timeout: Duration,
+
+    /// Most HTTPS connections open at once; further clients wait in the kernel's backlog.
+    #[arg(
+        long,
+        env = "WEBHOOK_MAX_CONNECTIONS",
+        value_name = "COUNT",
+        default_value_t = 1024,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub max_connections: u32,
+
+    /// Threads that run the server (default: one a CPU core).
+    #[arg(
+        long,
+        env = "WEBHOOK_WORKER_THREADS",
+        value_name = "COUNT",
+        value_parser = clap::value_parser!(u16).range(1..)
+    )]
+    pub worker_threads: Option<u16>,
 }
 
 /// How Secrets are found and what a missing one means; shared by `serve` and `check`.
@@ -136,6 +200,15 @@ pub enum OutputFormat {
     Github,
 }
 
+/// Like [`parse_duration`], for durations that must not be zero (intervals, timeouts).
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.is_zero() {
+        return Err(format!("{text:?} must be longer than zero"));
+    }
+    Ok(duration)
+}
+
 /// Parses a duration written as a number with a unit: `500ms`, `3s`, `1m`. A bare number
 /// means seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -200,6 +273,21 @@ mod tests {
         assert_eq!(args.admin_listen, "0.0.0.0:8080".parse().expect("addr"));
         assert_eq!(args.secrets.missing_secret, MissingSecret::Deny);
         assert_eq!(args.secrets.secret_lookup_timeout, Duration::from_secs(3));
+        assert_eq!(args.cert_reload_interval, Duration::from_secs(10));
+        assert_eq!(args.client_ca, None);
+        assert_eq!(args.limits.drain_timeout, Duration::from_secs(20));
+        assert_eq!(args.limits.request_timeout, Duration::from_secs(15));
+        assert_eq!(args.limits.max_connections, 1024);
+        assert_eq!(args.limits.worker_threads, None);
+    }
+
+    #[test]
+    fn rejects_zero_reload_interval() {
+        assert!(parse_positive_duration("0s").is_err());
+        assert_eq!(
+            parse_positive_duration("200ms"),
+            Ok(Duration::from_millis(200))
+        );
     }
 
     #[test]

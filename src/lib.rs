@@ -7,7 +7,7 @@
 //! - [`secrets`]: where the referenced Secret is read from (API, or manifests).
 //! - [`review`]: the `AdmissionReview` envelope in and out.
 //! - [`webhook`]: the `/mutate` and `/validate` routes; [`server`] and [`tls`] serve them
-//!   over HTTPS; [`admin`] serves the probes; [`shutdown`] handles signals.
+//!   over HTTPS; [`admin`] serves the probes and [`metrics`]; [`shutdown`] handles signals.
 //! - [`check`]: the offline checker over manifest files.
 //! - [`config`] and [`telemetry`]: flags and log output.
 //!
@@ -16,6 +16,7 @@
 pub mod admin;
 pub mod check;
 pub mod config;
+pub mod metrics;
 pub mod policy;
 pub mod review;
 pub mod secrets;
@@ -32,6 +33,7 @@ use tokio::net::TcpListener;
 use crate::{
     admin::Readiness,
     config::ServeArgs,
+    metrics::Metrics,
     policy::Policy,
     secrets::{SecretIndex, SecretStore, SecretsDirError},
     tls::{CertResolver, CredentialPaths, Credentials, CredentialsError},
@@ -39,7 +41,8 @@ use crate::{
 };
 
 /// Runs the server until SIGTERM or SIGINT, in this order: load the serving certificate,
-/// connect to Secrets, bind both listeners, turn ready, serve, turn unready, drain.
+/// connect to Secrets, bind both listeners, turn ready, serve (reloading the certificate as
+/// its files change), turn unready, drain.
 ///
 /// # Errors
 /// When anything before serving fails; the server is then not started.
@@ -49,7 +52,14 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
         key: args.tls_key.clone(),
     };
     let credentials = Credentials::load(&paths)?;
+    let metrics = Arc::new(Metrics::new());
+    metrics.certificate_expires_at(credentials.not_after());
+    let not_after = credentials.not_after();
     let resolver = Arc::new(CertResolver::new(credentials));
+    let tls = Arc::new(tls::server_config(
+        Arc::clone(&resolver),
+        args.client_ca.as_deref(),
+    )?);
 
     let secrets = match &args.secrets.secrets_dir {
         Some(dir) => {
@@ -67,7 +77,16 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
         secrets,
         args.secrets.missing_secret,
         args.secrets.secret_lookup_timeout,
-    );
+    )
+    .with_metrics(Arc::clone(&metrics));
+    let app = App::new(policy)
+        .with_metrics(Arc::clone(&metrics))
+        .with_request_timeout(args.limits.request_timeout);
+    let limits = server::Limits {
+        max_connections: usize::try_from(args.limits.max_connections).unwrap_or(usize::MAX),
+        drain_timeout: args.limits.drain_timeout,
+        ..server::Limits::default()
+    };
 
     let listener = bind(args.listen).await?;
     let admin_listener = bind(args.admin_listen).await?;
@@ -75,6 +94,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
         listen = %args.listen,
         admin_listen = %args.admin_listen,
         tls_cert = %paths.cert.display(),
+        certificate_not_after = not_after,
+        client_ca = ?args.client_ca,
+        cert_reload_interval = ?args.cert_reload_interval,
+        request_timeout = ?args.limits.request_timeout,
+        drain_timeout = ?args.limits.drain_timeout,
+        max_connections = args.limits.max_connections,
         missing_secret = ?args.secrets.missing_secret,
         secret_lookup_timeout = ?args.secrets.secret_lookup_timeout,
         "serving"
@@ -83,12 +108,22 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let readiness = Readiness::default();
     let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
     let admin = tokio::spawn(
-        axum::serve(admin_listener, admin::router(readiness.clone()))
-            .with_graceful_shutdown(async {
-                let _ = admin_stopped.await;
-            })
-            .into_future(),
+        axum::serve(
+            admin_listener,
+            admin::router(readiness.clone(), Arc::clone(&metrics)),
+        )
+        .with_graceful_shutdown(async {
+            let _ = admin_stopped.await;
+        })
+        .into_future(),
     );
+
+    let reloader = tokio::spawn(tls::watch(
+        paths,
+        resolver,
+        args.cert_reload_interval,
+        Arc::clone(&metrics),
+    ));
 
     readiness.set(true);
     let shutdown = {
@@ -98,16 +133,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
             readiness.set(false);
         }
     };
-    let tls = Arc::new(tls::server_config(resolver));
-    server::serve(
-        listener,
-        tls,
-        webhook::router(App::new(policy)),
-        server::Limits::default(),
-        shutdown,
-    )
-    .await;
+    server::serve(listener, tls, webhook::router(app), limits, shutdown).await;
 
+    reloader.abort();
     let _ = stop_admin.send(());
     let _ = admin.await;
     tracing::info!("stopped");

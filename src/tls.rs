@@ -1,21 +1,32 @@
-//! The serving certificate: loading it from PEM files and handing it to rustls.
+//! The serving certificate: loading it from PEM files, handing it to rustls, and reloading
+//! it when the files change.
 //!
 //! The certificate is served through a resolver that holds the current pair behind a lock,
-//! so that a newer pair can replace it while connections are being accepted.
+//! so that a newer pair can replace it while connections are being accepted. [`watch`]
+//! polls the files and compares their bytes rather than watching them: Kubernetes updates a
+//! mounted Secret by swapping a `..data` symlink, which per-file notifications miss.
+//!
+//! # Limitations
+//! The client CA of `--client-ca` is read once at startup; rotating it needs a restart.
 
 use std::{
+    error::Error,
     fmt, fs, io,
     path::{Path, PathBuf},
     sync::{Arc, RwLock},
+    time::Duration,
 };
 
 use rustls::{
-    ServerConfig,
+    RootCertStore, ServerConfig,
     crypto::CryptoProvider,
-    server::{ClientHello, ResolvesServerCert},
+    server::{ClientHello, ResolvesServerCert, VerifierBuilderError, WebPkiClientVerifier},
     sign::CertifiedKey,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+use tokio::time::MissedTickBehavior;
+
+use crate::metrics::Metrics;
 
 /// Where the serving certificate and its key are read from.
 #[derive(Debug, Clone)]
@@ -32,12 +43,15 @@ pub struct Credentials {
     certified: Arc<CertifiedKey>,
     /// The PEM bytes the pair was loaded from, to tell whether the files changed.
     fingerprint: Vec<u8>,
+    /// The leaf's notAfter, in Unix seconds.
+    not_after: i64,
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
             .field("certificates", &self.certified.cert.len())
+            .field("not_after", &self.not_after)
             .finish_non_exhaustive()
     }
 }
@@ -66,6 +80,8 @@ impl Credentials {
         if chain.is_empty() {
             return Err(CredentialsError::NoCertificate(paths.cert.clone()));
         }
+        let not_after = not_after(&chain[0])
+            .ok_or_else(|| CredentialsError::NoCertificate(paths.cert.clone()))?;
         let key = PrivateKeyDer::from_pem_slice(key_pem)
             .map_err(|_| CredentialsError::NoKey(paths.key.clone()))?;
 
@@ -80,6 +96,7 @@ impl Credentials {
         Ok(Self {
             certified: Arc::new(certified),
             fingerprint,
+            not_after,
         })
     }
 
@@ -87,6 +104,17 @@ impl Credentials {
     pub fn same_as(&self, other: &Credentials) -> bool {
         self.fingerprint == other.fingerprint
     }
+
+    /// When the leaf certificate expires (its notAfter), in Unix seconds.
+    pub fn not_after(&self) -> i64 {
+        self.not_after
+    }
+}
+
+/// The notAfter of a DER certificate in Unix seconds, or `None` when it does not parse.
+fn not_after(leaf: &CertificateDer<'_>) -> Option<i64> {
+    let (_, certificate) = x509_parser::parse_x509_certificate(leaf.as_ref()).ok()?;
+    Some(certificate.validity().not_after.timestamp())
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CredentialsError> {
@@ -117,6 +145,12 @@ pub enum CredentialsError {
     /// The key cannot sign, or does not belong to the leaf certificate.
     #[error("the private key does not fit the certificate")]
     KeyMismatch(#[source] rustls::Error),
+    /// The client CA file holds no usable PEM certificate.
+    #[error("no usable PEM CA certificate found in {}", .0.display())]
+    NoClientCa(PathBuf),
+    /// The client certificate verifier cannot be built from the client CA.
+    #[error("the client CA cannot verify client certificates")]
+    ClientVerifier(#[source] VerifierBuilderError),
 }
 
 /// Hands the current serving certificate to every TLS handshake.
@@ -150,20 +184,229 @@ impl CertResolver {
             .unwrap_or_else(|poison| poison.into_inner())
             .clone()
     }
+
+    /// True when the pair served now was loaded from the same bytes as `credentials`.
+    pub fn serves(&self, credentials: &Credentials) -> bool {
+        self.current
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .same_as(credentials)
+    }
 }
 
 impl ResolvesServerCert for CertResolver {
     fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(self.current().certified)
+        // Only the Arc is cloned under the lock, not the PEM bytes kept for comparison.
+        let current = self
+            .current
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
+        Some(Arc::clone(&current.certified))
     }
 }
 
+/// What one poll of the certificate files did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reload {
+    /// The files hold the pair served now.
+    Unchanged,
+    /// A new pair is served from the next handshake on.
+    Replaced,
+    /// The files changed but cannot be used (broken, half-written, key of another
+    /// certificate); the last good pair is still served.
+    Kept,
+}
+
+/// Reads the files at `paths` every `interval` and serves a changed pair once it loads;
+/// never returns (abort the task to stop it).
+pub async fn watch(
+    paths: CredentialPaths,
+    resolver: Arc<CertResolver>,
+    interval: Duration,
+    metrics: Arc<Metrics>,
+) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // The first tick completes at once; the pair was loaded just before.
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        reload(&paths, &resolver, &metrics).await;
+    }
+}
+
+/// One poll: loads the files at `paths` and serves them when they changed and are usable.
+pub async fn reload(paths: &CredentialPaths, resolver: &CertResolver, metrics: &Metrics) -> Reload {
+    let loading = {
+        let paths = paths.clone();
+        tokio::task::spawn_blocking(move || Credentials::load(&paths))
+    };
+    let error = match loading.await {
+        Ok(Ok(credentials)) if resolver.serves(&credentials) => return Reload::Unchanged,
+        Ok(Ok(credentials)) => {
+            let not_after = credentials.not_after();
+            resolver.replace(credentials);
+            metrics.certificate_reloaded();
+            metrics.certificate_expires_at(not_after);
+            tracing::info!(
+                tls_cert = %paths.cert.display(),
+                not_after,
+                "reloaded the serving certificate"
+            );
+            return Reload::Replaced;
+        }
+        Ok(Err(error)) => chain(&error),
+        Err(join) => format!("the reload task failed: {join}"),
+    };
+    metrics.certificate_reload_failed();
+    tracing::warn!(
+        tls_cert = %paths.cert.display(),
+        tls_key = %paths.key.display(),
+        %error,
+        "kept the last good serving certificate; the files cannot be used"
+    );
+    Reload::Kept
+}
+
+/// An error with its causes, one line; the errors here name paths, never PEM contents.
+fn chain(error: &dyn Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// The rustls configuration of the HTTPS listener: TLS 1.2 and 1.3, ALPN `h2` and
-/// `http/1.1` (the API server only speaks HTTP/1.1 to webhooks), no client certificates.
-pub fn server_config(resolver: Arc<CertResolver>) -> ServerConfig {
-    let mut config = ServerConfig::builder()
-        .with_no_client_auth()
-        .with_cert_resolver(resolver);
+/// `http/1.1` (the API server only speaks HTTP/1.1 to webhooks). With `client_ca`, every
+/// client must present a certificate signed by one of the CAs in that PEM file.
+///
+/// # Errors
+/// When `client_ca` cannot be read or holds no usable CA certificate.
+pub fn server_config(
+    resolver: Arc<CertResolver>,
+    client_ca: Option<&Path>,
+) -> Result<ServerConfig, CredentialsError> {
+    let builder = ServerConfig::builder();
+    let mut config = match client_ca {
+        None => builder.with_no_client_auth(),
+        Some(path) => builder.with_client_cert_verifier(client_verifier(path)?),
+    }
+    .with_cert_resolver(resolver);
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    config
+    Ok(config)
+}
+
+fn client_verifier(
+    path: &Path,
+) -> Result<Arc<dyn rustls::server::danger::ClientCertVerifier>, CredentialsError> {
+    let pem = read(path)?;
+    let mut roots = RootCertStore::empty();
+    for certificate in CertificateDer::pem_slice_iter(&pem) {
+        let certificate = certificate.map_err(|_| CredentialsError::NoClientCa(path.to_owned()))?;
+        roots
+            .add(certificate)
+            .map_err(|_| CredentialsError::NoClientCa(path.to_owned()))?;
+    }
+    if roots.is_empty() {
+        return Err(CredentialsError::NoClientCa(path.to_owned()));
+    }
+    WebPkiClientVerifier::builder(Arc::new(roots))
+        .build()
+        .map_err(CredentialsError::ClientVerifier)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Files {
+        dir: tempfile::TempDir,
+        paths: CredentialPaths,
+    }
+
+    fn pair() -> (String, String) {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
+        let cert = params.self_signed(&key).expect("cert");
+        (cert.pem(), key.serialize_pem())
+    }
+
+    fn files((cert, key): &(String, String)) -> Files {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let paths = CredentialPaths {
+            cert: dir.path().join("tls.crt"),
+            key: dir.path().join("tls.key"),
+        };
+        fs::write(&paths.cert, cert).expect("write cert");
+        fs::write(&paths.key, key).expect("write key");
+        Files { dir, paths }
+    }
+
+    fn provider() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+
+    #[test]
+    fn reads_the_leafs_expiry() {
+        provider();
+        let files = files(&pair());
+        let credentials = Credentials::load(&files.paths).expect("loads");
+        // rcgen's default validity ends in 4096.
+        assert!(credentials.not_after() > 4_000_000_000, "{credentials:?}");
+        assert!(files.dir.path().exists());
+    }
+
+    #[tokio::test]
+    async fn replaces_a_changed_pair_and_keeps_a_broken_one() {
+        provider();
+        let files = files(&pair());
+        let resolver = CertResolver::new(Credentials::load(&files.paths).expect("loads"));
+        let metrics = Metrics::new();
+        assert_eq!(
+            reload(&files.paths, &resolver, &metrics).await,
+            Reload::Unchanged
+        );
+
+        let (cert, key) = pair();
+        fs::write(&files.paths.cert, &cert).expect("write cert");
+        // Half-written: the new certificate with the old key.
+        assert_eq!(
+            reload(&files.paths, &resolver, &metrics).await,
+            Reload::Kept
+        );
+        fs::write(&files.paths.key, &key).expect("write key");
+        assert_eq!(
+            reload(&files.paths, &resolver, &metrics).await,
+            Reload::Replaced
+        );
+        fs::write(&files.paths.cert, "-----BEGIN CERTIFICATE-----\ngarbage").expect("write");
+        assert_eq!(
+            reload(&files.paths, &resolver, &metrics).await,
+            Reload::Kept
+        );
+
+        let text = metrics.encode();
+        assert!(text.contains("bucketstatestore_webhook_certificate_reloads_total 1"));
+        assert!(text.contains("bucketstatestore_webhook_certificate_reload_failures_total 2"));
+    }
+
+    #[test]
+    fn rejects_a_client_ca_file_without_certificates() {
+        provider();
+        let files = files(&pair());
+        let resolver = Arc::new(CertResolver::new(
+            Credentials::load(&files.paths).expect("loads"),
+        ));
+        let error = server_config(Arc::clone(&resolver), Some(&files.paths.key))
+            .expect_err("a key is no CA");
+        assert!(
+            matches!(error, CredentialsError::NoClientCa(_)),
+            "{error:?}"
+        );
+        assert!(server_config(resolver, Some(&files.paths.cert)).is_ok());
+    }
 }

@@ -1,19 +1,25 @@
 //! The HTTPS routes the API server calls: `POST /mutate` and `POST /validate`.
 //!
 //! This layer owns HTTP concerns only: the body cap, the content type, the `?timeout=`
-//! budget and the one log line per review. What to answer comes from [`crate::policy`], and
-//! how to write it from [`crate::review`].
+//! budget, the request timeout, the metrics and the one log line per review. What to answer
+//! comes from [`crate::policy`], and how to write it from [`crate::review`].
 
 use std::{
+    any::Any,
+    future::Future,
+    panic::AssertUnwindSafe,
+    pin::Pin,
     sync::Arc,
+    task::{Context, Poll},
     time::{Duration, Instant},
 };
 
 use axum::{
     Router,
-    body::Bytes,
+    body::{Body, Bytes},
     extract::{DefaultBodyLimit, RawQuery, State},
     http::{HeaderMap, StatusCode, header},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::post,
 };
@@ -21,6 +27,7 @@ use kube::core::admission::AdmissionResponse;
 use tracing::Instrument as _;
 
 use crate::{
+    metrics::Metrics,
     policy::{Policy, Verdict, defaults},
     review::{self, Request, Scope, Unreadable},
 };
@@ -33,18 +40,42 @@ pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// `timeoutSeconds`).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The default of `--request-timeout`: above the webhook's `timeoutSeconds` (5 in the
+/// manifests, at most 30), so that the API server gives up first and this only frees a
+/// server that is stuck.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// What the handlers share.
 #[derive(Debug, Clone)]
 pub struct App {
     policy: Arc<Policy>,
+    metrics: Arc<Metrics>,
+    request_timeout: Duration,
 }
 
 impl App {
-    /// State for the routes, judging with `policy`.
+    /// State for the routes, judging with `policy`, with metrics of its own and the default
+    /// request timeout.
     pub fn new(policy: Policy) -> Self {
         Self {
             policy: Arc::new(policy),
+            metrics: Arc::new(Metrics::new()),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
+    }
+
+    /// Records reviews in `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Answers 503 to a review that takes longer than `timeout`, body read included.
+    #[must_use]
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
     }
 }
 
@@ -53,15 +84,88 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/mutate", post(mutate))
         .route("/validate", post(validate))
+        .route_layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(app)
+}
+
+/// What a handler tells [`guard`] about the review it answered, for the metrics.
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    operation: &'static str,
+    verdict: &'static str,
+}
+
+/// Around every review: counts it in flight, bounds it by the request timeout, turns a
+/// panic into a 500, and records the review with its latency.
+async fn guard(State(app): State<App>, request: axum::http::Request<Body>, next: Next) -> Response {
+    let started = Instant::now();
+    let path = match request.uri().path() {
+        "/mutate" => "/mutate",
+        "/validate" => "/validate",
+        _ => "other",
+    };
+    let in_flight = app.metrics.in_flight();
+
+    let answer = tokio::time::timeout(
+        app.request_timeout,
+        CatchUnwind(Box::pin(next.run(request))),
+    );
+    let (response, verdict) = match answer.await {
+        Ok(Ok(response)) => (response, "unreadable"),
+        Ok(Err(_panic)) => {
+            app.metrics.panicked();
+            tracing::error!(path, "the review handler panicked; answered 500");
+            let message = "internal error; see the webhook's log";
+            (
+                (StatusCode::INTERNAL_SERVER_ERROR, message).into_response(),
+                "error",
+            )
+        }
+        Err(_elapsed) => {
+            tracing::warn!(path, timeout = ?app.request_timeout, "review timed out; answered 503");
+            let message = "the review took longer than the webhook's request timeout";
+            (
+                (StatusCode::SERVICE_UNAVAILABLE, message).into_response(),
+                "timeout",
+            )
+        }
+    };
+    drop(in_flight);
+
+    // A response without an outcome never reached a verdict: body cap, content type, JSON.
+    let (operation, verdict) = match response.extensions().get::<Outcome>() {
+        Some(outcome) => (outcome.operation, outcome.verdict),
+        None => ("unknown", verdict),
+    };
+    app.metrics
+        .review(path, operation, verdict, started.elapsed());
+    response
+}
+
+/// Resolves to `Err` with the payload when polling the inner future panics.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        // NOTE: the handler's state is dropped right after a panic and never polled again,
+        // so no broken invariant of it can be observed.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
 }
 
 async fn mutate(headers: HeaderMap, body: Bytes) -> Response {
     let started = Instant::now();
     let request = match read(&headers, &body) {
         Ok(request) => request,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let span = span("mutate", &request);
     let _entered = span.enter();
@@ -97,7 +201,7 @@ async fn mutate(headers: HeaderMap, body: Bytes) -> Response {
         duration_ms = millis(started),
         "reviewed"
     );
-    json(review::encode(response))
+    with_outcome(json(review::encode(response)), &request, "allowed")
 }
 
 async fn validate(
@@ -109,7 +213,7 @@ async fn validate(
     let started = Instant::now();
     let request = match read(&headers, &body) {
         Ok(request) => request,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let span = span("validate", &request);
 
@@ -154,12 +258,21 @@ async fn validate(
         duration_ms = millis(started),
         "reviewed"
     );
-    json(review::encode(review::answer(&request, &verdict)))
+    let answer = json(review::encode(review::answer(&request, &verdict)));
+    with_outcome(answer, &request, verdict.as_str())
+}
+
+fn with_outcome(mut response: Response, request: &Request, verdict: &'static str) -> Response {
+    response.extensions_mut().insert(Outcome {
+        operation: review::operation(request),
+        verdict,
+    });
+    response
 }
 
 /// Checks the content type and decodes the review, or gives the HTTP answer for a body that
 /// cannot be judged.
-fn read(headers: &HeaderMap, body: &Bytes) -> Result<Request, Response> {
+fn read(headers: &HeaderMap, body: &Bytes) -> Result<Request, Box<Response>> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
@@ -170,12 +283,14 @@ fn read(headers: &HeaderMap, body: &Bytes) -> Result<Request, Response> {
     });
     if !is_json {
         let message = "send the AdmissionReview with Content-Type: application/json";
-        return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, message).into_response());
+        return Err(Box::new(
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, message).into_response(),
+        ));
     }
 
     review::decode(body).map_err(|unreadable| {
         tracing::warn!(error = ?unreadable, "unreadable review");
-        match (&unreadable, unreadable.answer()) {
+        Box::new(match (&unreadable, unreadable.answer()) {
             (_, Some(answer)) => json(answer),
             (Unreadable::Body(message), None) => {
                 (StatusCode::BAD_REQUEST, message.clone()).into_response()
@@ -183,7 +298,7 @@ fn read(headers: &HeaderMap, body: &Bytes) -> Result<Request, Response> {
             (Unreadable::Request { message, .. }, None) => {
                 (StatusCode::BAD_REQUEST, message.clone()).into_response()
             }
-        }
+        })
     })
 }
 

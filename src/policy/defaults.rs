@@ -8,8 +8,11 @@
 use json_patch::{AddOperation, Patch, PatchOperation, jsonptr::PointerBuf};
 use serde_json::{Map, Value, json};
 
+/// A field of `spec` and how to make its default.
+type Default = (&'static str, fn() -> Value);
+
 /// The defaults, in the order they are added.
-const DEFAULTS: [(&str, fn() -> Value); 2] = [
+const DEFAULTS: [Default; 2] = [
     ("authMethod", || json!("accessKey")),
     ("insecure", || json!(false)),
 ];
@@ -36,7 +39,7 @@ pub fn patch(object: &Value) -> Option<Patch> {
             .collect(),
         Some(_) => Vec::new(),
     };
-    (!operations.is_empty()).then(|| Patch(operations))
+    (!operations.is_empty()).then_some(Patch(operations))
 }
 
 fn add(tokens: &[&str], value: Value) -> PatchOperation {

@@ -11,7 +11,10 @@ pub mod endpoint;
 mod findings;
 pub mod spec;
 
-use std::time::Duration;
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use serde_json::{Value, json};
 
@@ -19,6 +22,7 @@ pub use self::findings::{Finding, Findings};
 use self::spec::{AuthMethod, StoreSpec};
 use crate::{
     config::MissingSecret,
+    metrics::Metrics,
     secrets::{KeyState, LookupError, SecretStore},
 };
 
@@ -31,6 +35,8 @@ pub struct Policy {
     secrets: SecretStore,
     missing_secret: MissingSecret,
     lookup_timeout: Duration,
+    /// Where Secret reads are counted; none in tests and in the offline checker.
+    metrics: Option<Arc<Metrics>>,
 }
 
 /// The answer for one object.
@@ -124,7 +130,15 @@ impl Policy {
             secrets,
             missing_secret,
             lookup_timeout,
+            metrics: None,
         }
+    }
+
+    /// Counts every Secret read, by outcome and with its latency, in `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Judges the new state `object` of a store, given its stored state `old_object` on
@@ -193,7 +207,12 @@ impl Policy {
         const PATH: &str = "spec.secretRef";
         let secret = format!("Secret {namespace}/{name}");
 
-        let keys = match self.secrets.keys(namespace, name, budget).await {
+        let started = Instant::now();
+        let result = self.secrets.keys(namespace, name, budget).await;
+        if let Some(metrics) = &self.metrics {
+            metrics.secret_lookup(&result, started.elapsed());
+        }
+        let keys = match result {
             Ok(Some(keys)) => keys,
             Ok(None) => {
                 let fix = "create it with the keys accessKeyID and secretAccessKey";
