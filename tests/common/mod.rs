@@ -65,6 +65,18 @@ impl Certs {
         }
     }
 
+    /// Writes a CA and a serving certificate made elsewhere (PEM text) into a fresh temporary
+    /// folder, for [`Webhook::start_with`].
+    pub fn from_pem(ca_pem: &str, cert_pem: &[u8], key_pem: &[u8]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        fs::write(dir.path().join("tls.crt"), cert_pem).expect("write cert");
+        fs::write(dir.path().join("tls.key"), key_pem).expect("write key");
+        Self {
+            ca_pem: ca_pem.to_owned(),
+            dir,
+        }
+    }
+
     pub fn cert(&self) -> PathBuf {
         self.dir.path().join("tls.crt")
     }
@@ -220,7 +232,13 @@ impl Webhook {
     /// Starts `serve` with the stand-in API's kubeconfig and `extra` flags, and waits until
     /// it is ready.
     pub async fn start(api: &StandInApi, extra: &[&str]) -> Self {
-        let certs = Certs::generate();
+        Self::start_with(api, Certs::generate(), extra).await
+    }
+
+    /// Like [`Webhook::start`], but serves the certificate and key files of `certs` (for
+    /// example from [`Certs::from_pem`]) instead of generated ones; `post` and `review` trust
+    /// `certs.ca_pem` and ask for `localhost`, which that certificate must name.
+    pub async fn start_with(api: &StandInApi, certs: Certs, extra: &[&str]) -> Self {
         let kubeconfig = api.kubeconfig(certs.dir.path());
         let log = certs.dir.path().join("webhook.log");
         let (address, admin) = (free_port(), free_port());
