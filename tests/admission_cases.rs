@@ -248,12 +248,12 @@ async fn run(webhook: &Webhook, api: &StandInApi, case: &Case) -> Vec<String> {
             ));
         }
     }
-    if let Some(seconds) = expect["respondWithinSeconds"].as_f64() {
-        if elapsed > Duration::from_secs_f64(seconds) {
-            problems.push(format!(
-                "validate: answered after {elapsed:?}, limit {seconds}s"
-            ));
-        }
+    if let Some(seconds) = expect["respondWithinSeconds"].as_f64()
+        && elapsed > Duration::from_secs_f64(seconds)
+    {
+        problems.push(format!(
+            "validate: answered after {elapsed:?}, limit {seconds}s"
+        ));
     }
     problems
 }

@@ -101,6 +101,8 @@ pub enum Fault {
     Forbidden,
     /// Never answer.
     Hang,
+    /// Answer normally after this long.
+    Delay(Duration),
 }
 
 #[derive(Default)]
@@ -185,6 +187,7 @@ async fn secret(
     let fault = state.faults.lock().expect("lock").get(&key).copied();
     match fault {
         Some(Fault::Hang) => std::future::pending().await,
+        Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
         Some(Fault::Forbidden) => {
             let message = format!(
                 "secrets \"{name}\" is forbidden: User \"system:serviceaccount:webhook:webhook\" \
@@ -290,10 +293,8 @@ impl Webhook {
     async fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if let Ok(response) = http_get(self.admin, "/readyz").await {
-                if response.0 == 200 {
-                    return;
-                }
+            if let Ok((200, _)) = http_get(self.admin, "/readyz").await {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
@@ -357,6 +358,28 @@ impl Webhook {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Sends `signal` (`TERM`, `INT`, …) to the server process with kill(1).
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits up to `timeout` for the server process to exit; `None` if it still runs.
+    pub async fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
     }
 }
 
