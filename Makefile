@@ -74,6 +74,14 @@ e2e: ## On a throwaway kind cluster (needs kind, Docker, KRATIX_CRD=path or URL)
 	KRATIX_CRD="$(KRATIX_CRD)" IMAGE="$(IMAGE)" KUBECTL="$(KUBECTL)" KIND="$(KIND)" \
 		DOCKER="$(DOCKER)" ./hack/e2e-kind.sh
 
+bench: ## Req/s, latency, CPU and RSS of the release server vs a bare floor (installs wrk)
+	./hack/bench.sh
+
 clean: ## Remove build output and generated certificates
 	$(CARGO) clean
 	rm -f certs/*.crt certs/*.key certs/*.srl certs/*.csr
+
+.PHONY: bench-check
+
+bench-check: ## Documents/s and peak RSS of `check` on 10,000 generated objects (release)
+	./hack/bench-check.sh
