@@ -195,7 +195,8 @@ async fn mutate(headers: HeaderMap, body: Bytes) -> Response {
             }
         };
     }
-    tracing::info!(
+    // Allowed reviews at debug, denials at info (house style).
+    tracing::debug!(
         verdict = "allowed",
         patch = patched,
         duration_ms = millis(started),
@@ -251,13 +252,20 @@ async fn validate(
         Verdict::Deny { violations, .. } => violations.len(),
         Verdict::Allow { .. } => 0,
     };
-    tracing::info!(
-        verdict = verdict.as_str(),
-        violations,
-        warnings = verdict.warnings().len(),
-        duration_ms = millis(started),
-        "reviewed"
-    );
+    // Allowed reviews at debug, denials at info (house style).
+    let (word, warnings, duration_ms) =
+        (verdict.as_str(), verdict.warnings().len(), millis(started));
+    if verdict.is_allowed() {
+        tracing::debug!(verdict = word, warnings, duration_ms, "reviewed");
+    } else {
+        tracing::info!(
+            verdict = word,
+            violations,
+            warnings,
+            duration_ms,
+            "reviewed"
+        );
+    }
     let answer = json(review::encode(review::answer(&request, &verdict)));
     with_outcome(answer, &request, verdict.as_str())
 }
