@@ -21,7 +21,10 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-const ANSWER: &[u8] = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"","allowed":true}}"#;
+const ANSWER: &str = concat!(
+    r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","#,
+    r#""response":{"uid":"","allowed":true}}"#
+);
 
 async fn review(body: Bytes) -> impl IntoResponse {
     let parsed = serde_json::from_slice::<serde_json::Value>(&body);
