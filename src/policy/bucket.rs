@@ -7,7 +7,7 @@
 //!
 //! Whether the bucket exists is not checked here.
 
-use super::Findings;
+use super::{Findings, quote};
 
 /// Judges `spec.bucketName` as minio-go v7.2.1's non-strict check would.
 ///
@@ -26,9 +26,6 @@ pub fn check_bucket_name(name: &str, findings: &mut Findings) {
 
 /// JSON path of the field judged here.
 const FIELD: &str = "spec.bucketName";
-
-/// Characters of the name quoted in a message.
-const QUOTE_LIMIT: usize = 40;
 
 /// minio-go's steps, in its order; the first failure wins.
 fn admit(name: &str) -> Result<(), String> {
@@ -153,25 +150,10 @@ const RESERVED_PREFIXES: [&str; 3] = ["xn--", "sthree-", "amzn-s3-demo-"];
 /// legitimate directory bucket.
 const RESERVED_SUFFIXES: [&str; 4] = ["-s3alias", "--ol-s3", ".mrap", "--table-s3"];
 
-/// The name in Rust debug form (control characters escaped), cut once the escaped
-/// text passes [`QUOTE_LIMIT`] characters so one huge value cannot swamp the message.
-fn quote(value: &str) -> String {
-    let mut end = 0;
-    for (at, c) in value.char_indices().take(QUOTE_LIMIT + 1) {
-        if format!("{:?}", &value[..at + c.len_utf8()]).chars().count() > QUOTE_LIMIT + 2 {
-            return format!("{:?}...", &value[..end]);
-        }
-        end = at + c.len_utf8();
-    }
-    if end < value.len() {
-        return format!("{:?}...", &value[..end]);
-    }
-    format!("{value:?}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::findings::QUOTE_LIMIT;
 
     fn judge(name: &str) -> Findings {
         let mut findings = Findings::default();

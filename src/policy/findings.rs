@@ -40,6 +40,28 @@ pub struct Findings {
     pub warnings: Vec<Finding>,
 }
 
+/// Characters of a user's value quoted in a message; keeps a message near one line.
+pub(crate) const QUOTE_LIMIT: usize = 40;
+
+/// The user's value in Rust debug form (quotes, control characters escaped), cut once the
+/// escaped text passes [`QUOTE_LIMIT`] characters so that one huge value cannot swamp the
+/// message. Linear in the length of the cut: it runs for every accepted store too.
+pub(crate) fn quote(value: &str) -> String {
+    let mut width = 0;
+    for (at, c) in value.char_indices() {
+        // `str`'s Debug escapes like `char::escape_debug`, except that it keeps `'` as is.
+        width += if c == '\'' {
+            1
+        } else {
+            c.escape_debug().count()
+        };
+        if width > QUOTE_LIMIT {
+            return format!("{:?}...", &value[..at]);
+        }
+    }
+    format!("{value:?}")
+}
+
 impl Findings {
     /// Records a violation of the field at `path`.
     pub fn deny(&mut self, path: impl Into<String>, message: impl Into<String>) {
@@ -60,5 +82,22 @@ impl Findings {
     /// True when nothing denies the object.
     pub fn is_allowed(&self) -> bool {
         self.violations.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_short_values_whole_in_debug_form() {
+        assert_eq!(quote("it's \"x\"\n"), r#""it's \"x\"\n""#);
+    }
+
+    #[test]
+    fn cuts_long_values_after_the_limit_of_escaped_characters() {
+        let quoted = quote(&"\t".repeat(100));
+        assert_eq!(quoted, format!("\"{}\"...", "\\t".repeat(QUOTE_LIMIT / 2)));
+        assert_eq!(quote(&"a".repeat(QUOTE_LIMIT)), format!("\"{}\"", "a".repeat(QUOTE_LIMIT)));
     }
 }

@@ -18,6 +18,7 @@ use std::{
 
 use serde_json::{Value, json};
 
+pub(crate) use self::findings::quote;
 pub use self::findings::{Finding, Findings};
 use self::spec::{AuthMethod, StoreSpec};
 use crate::{

@@ -4,6 +4,7 @@
 
 use super::parse::is_hex_escape;
 use super::{Denial, DomainFault};
+use crate::policy::quote;
 
 impl Denial<'_> {
     /// One sentence for the user: what is wrong and what to write instead.
@@ -157,29 +158,11 @@ impl DomainFault {
     }
 }
 
-/// Characters of a user's value quoted in a message; keeps a message near one line.
-pub(super) const QUOTE_LIMIT: usize = 40;
-
-/// The user's value in Rust debug form (control characters escaped), cut once the escaped
-/// text passes [`QUOTE_LIMIT`] characters so one huge value cannot swamp the message.
-pub(super) fn quote(value: &str) -> String {
-    let mut end = 0;
-    for (at, c) in value.char_indices().take(QUOTE_LIMIT + 1) {
-        if format!("{:?}", &value[..at + c.len_utf8()]).chars().count() > QUOTE_LIMIT + 2 {
-            return format!("{:?}...", &value[..end]);
-        }
-        end = at + c.len_utf8();
-    }
-    if end < value.len() {
-        return format!("{:?}...", &value[..end]);
-    }
-    format!("{value:?}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::policy::endpoint::tests::{assert_well_formed, judge};
+    use crate::policy::findings::QUOTE_LIMIT;
 
     #[test]
     fn rejects_what_minio_go_rejects_with_a_useful_message() {

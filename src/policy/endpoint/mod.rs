@@ -216,8 +216,8 @@ fn admit(endpoint: &str) -> Result<Accepted<'_>, Denial<'_>> {
 
 #[cfg(test)]
 mod tests {
-    use super::messages::{QUOTE_LIMIT, quote};
     use super::*;
+    use crate::policy::{findings::QUOTE_LIMIT, quote};
 
     pub(super) fn judge(endpoint: &str, insecure: bool) -> Findings {
         let mut findings = Findings::default();

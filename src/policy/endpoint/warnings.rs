@@ -4,8 +4,8 @@
 
 use super::Accepted;
 use super::amazon::{AMAZON, AMAZON_CHINA, amazon_region, is_amazon, runes};
-use super::messages::quote;
 use super::minio::{contains, is_valid_ip, trim_space};
+use crate::policy::quote;
 
 impl Accepted<'_> {
     pub(super) fn warnings(&self, insecure: bool) -> Vec<String> {
