@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Throughput, latency, CPU and memory of the release server against a floor (`make bench`).
 #
-# Builds the release binary and two example binaries (examples/floor.rs, a bare HTTPS
-# endpoint on the same axum + rustls stack that only parses the JSON; examples/stand_in_api.rs,
+# Builds the release binary and two example binaries (bench/floor.rs, a bare HTTPS
+# endpoint on the same axum + rustls stack that only parses the JSON; bench/stand_in_api.rs,
 # a fixed Secret for the accessKey path), starts them on 127.0.0.1, drives them with wrk
 # (HTTP/1.1 keep-alive, installed with apt-get when missing) and prints one table.
 #
