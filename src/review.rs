@@ -12,6 +12,7 @@ use kube::core::{
     admission::{AdmissionRequest, AdmissionResponse, AdmissionReview, Operation},
     response::{StatusCause, StatusDetails, StatusSummary},
 };
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::policy::{Finding, Verdict};
@@ -188,18 +189,37 @@ fn cause(violation: &Finding) -> StatusCause {
 
 /// Serialises `response` in its review envelope, with the patch as standard base64 text as
 /// the API documents it (kube-core would write a list of byte values).
-pub fn encode(response: AdmissionResponse) -> Vec<u8> {
-    let patch = response.patch.clone();
-    let review = response.into_review();
-    let mut value = match serde_json::to_value(&review) {
-        Ok(value) => value,
-        // Plain data of strings, numbers and maps always serialises.
-        Err(_) => return br#"{"kind":"AdmissionReview"}"#.to_vec(),
+pub fn encode(mut response: AdmissionResponse) -> Vec<u8> {
+    // kube-core keeps `patchType` private; it stays set while the bytes are taken out.
+    let patch = response.patch.take();
+    let wire = Wire {
+        api_version: &response.types.api_version,
+        kind: "AdmissionReview",
+        response: WireResponse {
+            response: &response,
+            patch: patch.map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes)),
+        },
     };
-    if let (Some(patch), Some(slot)) = (patch, value.pointer_mut("/response/patch")) {
-        *slot = Value::String(base64::engine::general_purpose::STANDARD.encode(patch));
-    }
-    serde_json::to_vec(&value).unwrap_or_default()
+    // Strings, booleans and maps of them always serialise.
+    serde_json::to_vec(&wire).unwrap_or_default()
+}
+
+/// The review envelope as written on the wire.
+#[derive(Serialize)]
+struct Wire<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: &'static str,
+    response: WireResponse<'a>,
+}
+
+/// kube-core's response with the patch as base64 text in place of its list of bytes.
+#[derive(Serialize)]
+struct WireResponse<'a> {
+    #[serde(flatten)]
+    response: &'a AdmissionResponse,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patch: Option<String>,
 }
 
 #[cfg(test)]
