@@ -18,7 +18,6 @@ build: ## Build the binary (debug)
 
 test: ## Run every test: unit, integration over TLS, cases, manifests
 	$(CARGO) test --locked --all-targets
-	$(CARGO) test --locked --doc
 
 lint: ## cargo fmt --check and clippy with warnings denied
 	$(CARGO) fmt --check
