@@ -98,6 +98,9 @@ mod tests {
     fn cuts_long_values_after_the_limit_of_escaped_characters() {
         let quoted = quote(&"\t".repeat(100));
         assert_eq!(quoted, format!("\"{}\"...", "\\t".repeat(QUOTE_LIMIT / 2)));
-        assert_eq!(quote(&"a".repeat(QUOTE_LIMIT)), format!("\"{}\"", "a".repeat(QUOTE_LIMIT)));
+        assert_eq!(
+            quote(&"a".repeat(QUOTE_LIMIT)),
+            format!("\"{}\"", "a".repeat(QUOTE_LIMIT))
+        );
     }
 }
