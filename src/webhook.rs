@@ -297,7 +297,13 @@ fn read(headers: &HeaderMap, body: &Bytes) -> Result<Request, Box<Response>> {
     }
 
     review::decode(body).map_err(|unreadable| {
-        tracing::warn!(error = ?unreadable, "unreadable review");
+        // The caller gets serde's message; the log does not, since it can quote a value.
+        match &unreadable {
+            Unreadable::Body(_) => tracing::warn!(bytes = body.len(), "unreadable review"),
+            Unreadable::Request { uid, .. } => {
+                tracing::warn!(%uid, "unreadable review: the request does not decode");
+            }
+        }
         Box::new(match (&unreadable, unreadable.answer()) {
             (_, Some(answer)) => json(answer),
             (Unreadable::Body(message), None) => {

@@ -665,8 +665,18 @@ async fn logs_neither_secret_values_nor_object_bodies_at_trace_level() {
         .review("/mutate", &review("log-2", without_defaults))
         .await;
 
+    // A typed field with a wrong value: serde's message would quote the value.
+    let mut undecodable = review("log-3", store("bad", iam_spec(), json!({})));
+    undecodable["request"]["object"]["metadata"]["generation"] = json!(OBJECT_MARKER);
+    let answer = webhook.review("/validate", &undecodable).await;
+    assert_eq!(answer["response"]["status"]["code"], 400, "{answer}");
+
     let logs = webhook.logs();
     assert!(logs.contains("reviewed"), "the reviews were logged at all");
+    assert!(
+        logs.contains("unreadable review"),
+        "the bad review was logged"
+    );
     use base64::Engine as _;
     let encoded = base64::engine::general_purpose::STANDARD.encode(SECRET_MARKER);
     for marker in [SECRET_MARKER, encoded.as_str(), OBJECT_MARKER] {
