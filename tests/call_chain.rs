@@ -36,7 +36,7 @@ use k8s_openapi::api::{
 };
 use k8s_openapi::apimachinery::pkg::{apis::meta::v1::LabelSelector, util::intstr::IntOrString};
 use rustls::{
-    CertificateError, ClientConfig, RootCertStore,
+    CertificateError,
     pki_types::{CertificateDer, ServerName, pem::PemObject as _},
 };
 use serde::de::DeserializeOwned;
@@ -810,21 +810,7 @@ async fn connect(
     server_name: &str,
     ca_pem: &[u8],
 ) -> io::Result<TlsStream<TcpStream>> {
-    let mut roots = RootCertStore::empty();
-    for ca in CertificateDer::pem_slice_iter(ca_pem) {
-        roots
-            .add(ca.expect("caBundle PEM"))
-            .expect("caBundle certificate");
-    }
-    assert!(!roots.is_empty(), "caBundle holds no certificate");
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-
+    let config = common::tls_client(ca_pem, b"http/1.1");
     let name = ServerName::try_from(server_name.to_owned()).expect("a DNS name");
     let tcp = TcpStream::connect(address).await?;
     TlsConnector::from(Arc::new(config))

@@ -18,12 +18,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::Full;
 use hyper::body::Bytes;
-use rustls::{
-    ClientConfig, RootCertStore,
-    pki_types::{CertificateDer, ServerName, pem::PemObject as _},
-};
+use rustls::pki_types::ServerName;
 use serde_json::{Value, json};
 use tokio::{
     io::{AsyncReadExt as _, AsyncWriteExt as _},
@@ -84,18 +81,7 @@ fn secret(access_key: &str, secret_key: &str) -> Value {
 // === an HTTPS client that trusts chosen CAs and shows the served certificate ===
 
 fn client(cas: &[&str], alpn: &[u8]) -> TlsConnector {
-    let mut roots = RootCertStore::empty();
-    for ca in cas {
-        let ca = CertificateDer::from_pem_slice(ca.as_bytes()).expect("CA PEM");
-        roots.add(ca).expect("CA added");
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![alpn.to_vec()];
+    let mut config = common::tls_client(cas.concat().as_bytes(), alpn);
     // A resumed session reports the certificate of the session it resumes: handshake fully.
     config.resumption = rustls::client::Resumption::disabled();
     TlsConnector::from(Arc::new(config))
@@ -121,19 +107,7 @@ async fn post(
 ) -> (u16, Vec<u8>) {
     let tls = connect(connector, webhook).await;
     let leaf = served_leaf(&tls);
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
-            .await
-            .expect("HTTP handshake");
-    tokio::spawn(connection);
-    let request = hyper::Request::post(path)
-        .header("host", "localhost")
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::copy_from_slice(body)))
-        .expect("request");
-    let response = sender.send_request(request).await.expect("response");
-    let status = response.status().as_u16();
-    response.into_body().collect().await.expect("body");
+    let (status, _) = common::post_over(tls, path, body, "application/json").await;
     (status, leaf)
 }
 

@@ -267,16 +267,7 @@ impl Webhook {
             .spawn()
             .expect("start the webhook binary");
 
-        let mut roots = RootCertStore::empty();
-        let ca = rustls::pki_types::CertificateDer::from_pem_slice(certs.ca_pem.as_bytes());
-        roots.add(ca.expect("CA PEM")).expect("CA added");
-        let mut client =
-            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .expect("protocol versions")
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-        client.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let client = tls_client(certs.ca_pem.as_bytes(), b"http/1.1");
 
         let webhook = Self {
             address,
@@ -311,26 +302,7 @@ impl Webhook {
         let tcp = TcpStream::connect(self.address).await.expect("connect");
         let name = ServerName::try_from("localhost").expect("server name");
         let tls = connector.connect(name, tcp).await.expect("TLS handshake");
-        let (mut sender, connection) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
-                .await
-                .expect("HTTP handshake");
-        tokio::spawn(connection);
-        let request = hyper::Request::post(path)
-            .header("host", "localhost")
-            .header("content-type", content_type)
-            .body(Full::new(Bytes::copy_from_slice(body)))
-            .expect("request");
-        let response = sender.send_request(request).await.expect("response");
-        let status = response.status().as_u16();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes()
-            .to_vec();
-        (status, body)
+        post_over(tls, path, body, content_type).await
     }
 
     /// POSTs a review and decodes the answer, which must be HTTP 200 JSON.
@@ -388,6 +360,51 @@ impl Drop for Webhook {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A TLS client that trusts only the certificates in `ca_pem` and offers one ALPN protocol,
+/// as the API server's webhook client offers only `http/1.1`.
+pub fn tls_client(ca_pem: &[u8], alpn: &[u8]) -> ClientConfig {
+    let mut roots = RootCertStore::empty();
+    for ca in rustls::pki_types::CertificateDer::pem_slice_iter(ca_pem) {
+        roots.add(ca.expect("CA PEM")).expect("CA added");
+    }
+    assert!(!roots.is_empty(), "no CA certificate in the PEM");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![alpn.to_vec()];
+    config
+}
+
+/// Sends one POST over an open connection (HTTP/1.1) and returns status and body.
+pub async fn post_over<S>(stream: S, path: &str, body: &[u8], content_type: &str) -> (u16, Vec<u8>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .expect("HTTP handshake");
+    tokio::spawn(connection);
+    let request = hyper::Request::post(path)
+        .header("host", "localhost")
+        .header("content-type", content_type)
+        .body(Full::new(Bytes::copy_from_slice(body)))
+        .expect("request");
+    let response = sender.send_request(request).await.expect("response");
+    let status = response.status().as_u16();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
+    (status, body)
 }
 
 /// A free port on 127.0.0.1 (bound and released: another process could take it in between,
