@@ -4,7 +4,9 @@ CARGO     ?= cargo
 KUBECTL   ?= kubectl
 OVERLAY   ?= static
 IMAGE     ?= bucketstatestore-webhook:dev
-BIN       := target/debug/bucketstatestore-webhook
+# Where cargo builds: target/, or CARGO_TARGET_DIR when set.
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+BIN       := $(TARGET_DIR)/debug/bucketstatestore-webhook
 LISTEN    ?= 127.0.0.1:8443
 ADMIN     ?= 127.0.0.1:8080
 

@@ -13,7 +13,7 @@ OBJECTS="${OBJECTS:-10000}"
 RUNS="${RUNS:-3}"
 CARGO="${CARGO:-cargo}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-binary="$root/target/release/bucketstatestore-webhook"
+binary="${CARGO_TARGET_DIR:-$root/target}/release/bucketstatestore-webhook"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -16,6 +16,7 @@ duration=${DURATION:-10s}
 connections=${CONNECTIONS:-16 64}
 threads=${THREADS:-2}
 cargo=${CARGO:-cargo}
+release=${CARGO_TARGET_DIR:-target}/release
 
 if ! command -v wrk >/dev/null; then
     echo "bench: installing wrk with apt-get" >&2
@@ -103,7 +104,7 @@ run() {
 
 # The floor.
 floor_port=$(port)
-target/release/examples/floor "127.0.0.1:$floor_port" "$work/certs/tls.crt" "$work/certs/tls.key" &
+"$release"/examples/floor "127.0.0.1:$floor_port" "$work/certs/tls.crt" "$work/certs/tls.key" &
 floor_pid=$!
 pids+=("$floor_pid")
 wait_port "$floor_port"
@@ -117,7 +118,7 @@ kill "$floor_pid"
 
 # The product, reading Secrets from the stand-in API.
 api_port=$(port)
-target/release/examples/stand_in_api "127.0.0.1:$api_port" &
+"$release"/examples/stand_in_api "127.0.0.1:$api_port" &
 pids+=("$!")
 wait_port "$api_port"
 cat >"$work/kubeconfig" <<YAML
@@ -143,7 +144,7 @@ admin_port=$(port)
 extra=()
 [[ -n ${WORKER_THREADS:-} ]] && extra+=(--worker-threads "$WORKER_THREADS")
 KUBECONFIG="$work/kubeconfig" HOME="$work" RUST_LOG=info \
-    target/release/bucketstatestore-webhook serve \
+    "$release"/bucketstatestore-webhook serve \
     --listen "127.0.0.1:$web_port" --admin-listen "127.0.0.1:$admin_port" \
     --tls-cert "$work/certs/tls.crt" --tls-key "$work/certs/tls.key" "${extra[@]}" \
     2>"$work/webhook.log" &

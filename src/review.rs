@@ -27,13 +27,15 @@ pub type Request = AdmissionRequest<DynamicObject>;
 /// [`Unreadable::Request`] when it is, but the request does not decode.
 pub fn decode(body: &[u8]) -> Result<Request, Unreadable> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(Unreadable::Body(
+        return Err(Unreadable::body(
+            "empty",
             "the request body is empty; send an AdmissionReview".into(),
         ));
     }
     match serde_json::from_slice::<AdmissionReview<DynamicObject>>(body) {
         Ok(review) => review.try_into().map_err(|_| {
-            Unreadable::Body("the AdmissionReview has no request; send one with a request".into())
+            let message = "the AdmissionReview has no request; send one with a request";
+            Unreadable::body("no_request", message.into())
         }),
         Err(error) => Err(explain(body, &error)),
     }
@@ -42,9 +44,10 @@ pub fn decode(body: &[u8]) -> Result<Request, Unreadable> {
 /// Works out from the untyped body how much of the review can still be answered.
 fn explain(body: &[u8], error: &serde_json::Error) -> Unreadable {
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return Unreadable::Body(format!(
-            "the body is not JSON ({error}); send an AdmissionReview"
-        ));
+        return Unreadable::body(
+            "not_json",
+            format!("the body is not JSON ({error}); send an AdmissionReview"),
+        );
     };
     let uid = value.pointer("/request/uid").and_then(Value::as_str);
     match uid {
@@ -58,12 +61,14 @@ fn explain(body: &[u8], error: &serde_json::Error) -> Unreadable {
                 kind: "AdmissionReview".to_owned(),
             },
             uid: uid.to_owned(),
-            // serde's message names the field and the expected type, never a value.
+            // serde's message can quote the offending value: it goes back to the caller, whose
+            // object it is, and never into the log.
             message: format!("the admission request could not be decoded: {error}"),
         },
-        _ => Unreadable::Body(format!(
-            "the body is not an AdmissionReview with a request.uid ({error})"
-        )),
+        _ => Unreadable::body(
+            "not_a_review",
+            format!("the body is not an AdmissionReview with a request.uid ({error})"),
+        ),
     }
 }
 
@@ -71,7 +76,13 @@ fn explain(body: &[u8], error: &serde_json::Error) -> Unreadable {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unreadable {
     /// No review can be read from the body: answered with HTTP 400.
-    Body(String),
+    Body {
+        /// A fixed word for logs and metrics: `empty`, `not_json`, `no_request`,
+        /// `not_a_review`.
+        reason: &'static str,
+        /// What is wrong, for the caller.
+        message: String,
+    },
     /// The review's uid is readable but its request is not: answered with a denial.
     Request {
         /// The envelope's `apiVersion` and `kind`, echoed.
@@ -84,6 +95,10 @@ pub enum Unreadable {
 }
 
 impl Unreadable {
+    fn body(reason: &'static str, message: String) -> Self {
+        Self::Body { reason, message }
+    }
+
     /// The denial for [`Unreadable::Request`], as bytes to send; `None` for a body that
     /// cannot be answered with a review.
     pub fn answer(&self) -> Option<Vec<u8>> {
@@ -251,21 +266,26 @@ mod tests {
     fn rejects_empty_body_as_unreadable() {
         assert_eq!(
             decode(b"  \n").err(),
-            Some(Unreadable::Body(
-                "the request body is empty; send an AdmissionReview".into()
-            ))
+            Some(Unreadable::Body {
+                reason: "empty",
+                message: "the request body is empty; send an AdmissionReview".into()
+            })
         );
     }
 
     #[test]
     fn rejects_review_without_request() {
         let body = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#;
-        assert!(matches!(decode(body), Err(Unreadable::Body(m)) if m.contains("no request")));
+        assert!(
+            matches!(decode(body), Err(Unreadable::Body { reason: "no_request", message }) if message.contains("no request"))
+        );
     }
 
     #[test]
     fn rejects_non_json_as_unreadable() {
-        assert!(matches!(decode(b"{nope"), Err(Unreadable::Body(m)) if m.contains("not JSON")));
+        assert!(
+            matches!(decode(b"{nope"), Err(Unreadable::Body { reason: "not_json", message }) if message.contains("not JSON"))
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::{
 use axum::{
     Router,
     body::{Body, Bytes},
-    extract::{DefaultBodyLimit, RawQuery, State},
+    extract::{DefaultBodyLimit, RawQuery, State, rejection::BytesRejection},
     http::{HeaderMap, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -161,9 +161,9 @@ impl<F: Future> Future for CatchUnwind<F> {
     }
 }
 
-async fn mutate(headers: HeaderMap, body: Bytes) -> Response {
+async fn mutate(headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
     let started = Instant::now();
-    let request = match read(&headers, &body) {
+    let request = match read("/mutate", &headers, body) {
         Ok(request) => request,
         Err(refusal) => return *refusal,
     };
@@ -177,7 +177,7 @@ async fn mutate(headers: HeaderMap, body: Bytes) -> Response {
             .and_then(|object| defaults::patch(&object.data)),
         Scope::Skipped => None,
         Scope::OtherKind => {
-            tracing::error!("request for another kind; fix the rules of the webhook configuration");
+            other_kind(&request);
             None
         }
     };
@@ -209,10 +209,10 @@ async fn validate(
     State(app): State<App>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = Instant::now();
-    let request = match read(&headers, &body) {
+    let request = match read("/validate", &headers, body) {
         Ok(request) => request,
         Err(refusal) => return *refusal,
     };
@@ -235,9 +235,7 @@ async fn validate(
                 warnings: Vec::new(),
             },
             Scope::OtherKind => {
-                tracing::error!(
-                    "request for another kind; fix the rules of the webhook configuration"
-                );
+                other_kind(&request);
                 Verdict::Allow {
                     warnings: Vec::new(),
                 }
@@ -279,8 +277,18 @@ fn with_outcome(mut response: Response, request: &Request, verdict: &'static str
 }
 
 /// Checks the content type and decodes the review, or gives the HTTP answer for a body that
-/// cannot be judged.
-fn read(headers: &HeaderMap, body: &Bytes) -> Result<Request, Box<Response>> {
+/// cannot be judged, logging why (never the body, never the decoder's message: it can quote
+/// a value of the object).
+fn read(
+    path: &'static str,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Request, Box<Response>> {
+    let refuse = |status: StatusCode, reason: &'static str, message: String| {
+        tracing::warn!(path, reason, "unreadable review");
+        Err(Box::new((status, message).into_response()))
+    };
+
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
@@ -291,29 +299,48 @@ fn read(headers: &HeaderMap, body: &Bytes) -> Result<Request, Box<Response>> {
     });
     if !is_json {
         let message = "send the AdmissionReview with Content-Type: application/json";
-        return Err(Box::new(
-            (StatusCode::UNSUPPORTED_MEDIA_TYPE, message).into_response(),
-        ));
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content_type",
+            message.into(),
+        );
     }
-
-    review::decode(body).map_err(|unreadable| {
-        // The caller gets serde's message; the log does not, since it can quote a value.
-        match &unreadable {
-            Unreadable::Body(_) => tracing::warn!(bytes = body.len(), "unreadable review"),
-            Unreadable::Request { uid, .. } => {
-                tracing::warn!(%uid, "unreadable review: the request does not decode");
-            }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let message = format!(
+                "the review is larger than {} MiB, the most this webhook reads",
+                BODY_LIMIT / (1024 * 1024)
+            );
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message);
         }
-        Box::new(match (&unreadable, unreadable.answer()) {
-            (_, Some(answer)) => json(answer),
-            (Unreadable::Body(message), None) => {
-                (StatusCode::BAD_REQUEST, message.clone()).into_response()
+        Err(rejection) => {
+            let message = format!("failed to read the request body: {rejection}");
+            return refuse(rejection.status(), "body_read", message);
+        }
+    };
+
+    review::decode(&body).map_err(|unreadable| {
+        Box::new(match unreadable {
+            Unreadable::Body { reason, message } => {
+                tracing::warn!(path, reason, bytes = body.len(), "unreadable review");
+                (StatusCode::BAD_REQUEST, message).into_response()
             }
-            (Unreadable::Request { message, .. }, None) => {
-                (StatusCode::BAD_REQUEST, message.clone()).into_response()
+            Unreadable::Request { ref uid, .. } => {
+                tracing::warn!(path, %uid, reason = "undecodable_request", "unreadable review");
+                json(unreadable.answer().unwrap_or_default())
             }
         })
     })
+}
+
+/// Logs a review this service was never meant to get: its webhook configuration is too broad.
+fn other_kind(request: &Request) {
+    tracing::error!(
+        group = %request.kind.group,
+        kind = %request.kind.kind,
+        "request for another kind, allowed unchanged; narrow the webhook configuration's rules"
+    );
 }
 
 /// The span of one review: who asked for what. Never the object, never the user's name.
@@ -384,7 +411,61 @@ fn millis(started: Instant) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::Request as HttpRequest;
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+
     use super::*;
+    use crate::{config::MissingSecret, secrets::SecretStore};
+
+    /// Sends one POST through the router, without a socket.
+    async fn call(content_type: &str, body: Vec<u8>) -> (StatusCode, String) {
+        let secrets = SecretStore::Manifests(Arc::default());
+        let policy = Policy::new(secrets, MissingSecret::Deny, Duration::from_secs(1));
+        let request = HttpRequest::post("/validate")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .expect("request");
+        let response = router(App::new(policy))
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn answers_413_with_the_limit_above_the_body_cap() {
+        let (status, message) = call("application/json", vec![b' '; BODY_LIMIT + 1]).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            message,
+            "the review is larger than 8 MiB, the most this webhook reads"
+        );
+    }
+
+    #[tokio::test]
+    async fn answers_415_to_another_content_type() {
+        let (status, message) = call("text/plain", b"{}".to_vec()).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(
+            message.contains("Content-Type: application/json"),
+            "{message}"
+        );
+    }
+
+    #[tokio::test]
+    async fn answers_400_to_a_body_without_a_review() {
+        let (status, message) = call("application/json; charset=utf-8", b"[1]".to_vec()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(message.contains("not an AdmissionReview"), "{message}");
+    }
 
     #[test]
     fn keeps_a_second_back_from_the_api_servers_timeout() {

@@ -19,7 +19,7 @@ fuzz_target!(|body: &[u8]| {
             Some(review::encode(review::answer(&request, &verdict)))
         }
         Err(unreadable @ Unreadable::Request { .. }) => unreadable.answer(),
-        Err(Unreadable::Body(_)) => None,
+        Err(Unreadable::Body { .. }) => None,
     };
     if let Some(answer) = answer {
         let parsed = serde_json::from_slice::<serde_json::Value>(&answer);
