@@ -26,7 +26,7 @@ pub mod telemetry;
 pub mod tls;
 pub mod webhook;
 
-use std::{io, net::SocketAddr, path::PathBuf, sync::Arc};
+use std::{io, net::SocketAddr, path::Path, sync::Arc};
 
 use tokio::net::TcpListener;
 
@@ -61,20 +61,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
         args.client_ca.as_deref(),
     )?);
 
-    let secrets = match &args.secrets.secrets_dir {
-        Some(dir) => {
-            let index = SecretIndex::load_dir(dir)?;
-            tracing::info!(dir = %dir.display(), secrets = index.len(), "reading Secrets from manifests");
-            SecretStore::Manifests(Arc::new(index))
-        }
-        None => SecretStore::Cluster(
-            kube::Client::try_default()
-                .await
-                .map_err(StartError::Kubernetes)?,
-        ),
-    };
     let policy = Policy::new(
-        secrets,
+        secret_store(args.secrets.secrets_dir.as_deref()).await?,
         args.secrets.missing_secret,
         args.secrets.secret_lookup_timeout,
     )
@@ -107,15 +95,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
 
     let readiness = Readiness::default();
     let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
+    let admin_router = admin::router(readiness.clone(), Arc::clone(&metrics));
     let admin = tokio::spawn(
-        axum::serve(
-            admin_listener,
-            admin::router(readiness.clone(), Arc::clone(&metrics)),
-        )
-        .with_graceful_shutdown(async {
-            let _ = admin_stopped.await;
-        })
-        .into_future(),
+        axum::serve(admin_listener, admin_router)
+            .with_graceful_shutdown(async {
+                let _ = admin_stopped.await;
+            })
+            .into_future(),
     );
 
     let reloader = tokio::spawn(tls::watch(
@@ -140,6 +126,33 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let _ = admin.await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Secrets from the manifests in `dir`, or else from the cluster kube finds the way kubectl
+/// does.
+async fn secret_store(dir: Option<&Path>) -> Result<SecretStore, StartError> {
+    let Some(dir) = dir else {
+        let client = kube::Client::try_default()
+            .await
+            .map_err(StartError::Kubernetes)?;
+        return Ok(SecretStore::Cluster(client));
+    };
+    let index = SecretIndex::load_dir(dir)?;
+    tracing::info!(dir = %dir.display(), secrets = index.len(), "reading Secrets from manifests");
+    Ok(SecretStore::Manifests(Arc::new(index)))
+}
+
+/// `error` and its chain of causes on one line, `outer: inner: innermost`, as `main` and the
+/// checker print them.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
 }
 
 async fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {
@@ -172,7 +185,4 @@ pub enum StartError {
         #[source]
         source: io::Error,
     },
-    /// Something else, with a path.
-    #[error("failed to read {}", .0.display())]
-    Path(PathBuf),
 }

@@ -39,12 +39,6 @@ fn main() -> ExitCode {
 /// Prints the error with its chain of causes, once, and returns failure.
 #[allow(clippy::print_stderr)]
 fn fail(error: &dyn Error) -> ExitCode {
-    let mut message = format!("error: {error}");
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    eprintln!("{message}");
+    eprintln!("error: {}", bucketstatestore_webhook::error_chain(error));
     ExitCode::FAILURE
 }

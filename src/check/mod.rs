@@ -33,7 +33,6 @@ pub mod schema;
 
 use std::{
     collections::HashSet,
-    error::Error,
     io::{self, Write},
     ops::Range,
     process::ExitCode,
@@ -67,13 +66,7 @@ pub async fn run(args: CheckArgs) -> ExitCode {
     match check(args).await {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            let mut message = format!("error: {error}");
-            let mut source = error.source();
-            while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            let _ = writeln!(io::stderr(), "{message}");
+            let _ = writeln!(io::stderr(), "error: {}", crate::error_chain(&error));
             ExitCode::from(2)
         }
     }
@@ -232,13 +225,7 @@ fn is_store(object: &Value) -> bool {
 
 /// An error with its causes, in one line.
 fn describe(error: &InputError) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    message
+    crate::error_chain(error)
 }
 
 /// The schema and the policy, built once.
