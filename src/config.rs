@@ -246,10 +246,14 @@ mod tests {
 
     #[test]
     fn rejects_durations_without_a_known_unit() {
-        assert!(parse_duration("3h").unwrap_err().contains("unknown unit"));
+        assert!(
+            parse_duration("3h")
+                .expect_err("an unknown unit")
+                .contains("unknown unit")
+        );
         assert!(
             parse_duration("soon")
-                .unwrap_err()
+                .expect_err("no number")
                 .contains("not a duration")
         );
         assert!(parse_duration("").is_err());

@@ -9,6 +9,11 @@
 //! fresh certificate, so the test needs no earlier `make certs` and writes nothing into the
 //! repository.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed unwrap is a failed test"
+)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -247,12 +247,9 @@ impl<R: BufRead> Iterator for Documents<R> {
                 }
                 Ok(true) => {}
             }
-            let text = match String::from_utf8(std::mem::take(&mut self.buffer)) {
-                Ok(text) => text,
-                Err(_) => {
-                    self.done = true;
-                    return Some(Err((self.line, InputError::Binary)));
-                }
+            let Ok(text) = String::from_utf8(std::mem::take(&mut self.buffer)) else {
+                self.done = true;
+                return Some(Err((self.line, InputError::Binary)));
             };
             let line = self.line;
             let marker = if self.json { None } else { marker(&text) };

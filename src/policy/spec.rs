@@ -111,7 +111,7 @@ fn auth_method(spec: &Map<String, Value>, findings: &mut Findings) -> Option<Aut
         Some(Value::String(text)) => {
             findings.deny(
                 "spec.authMethod",
-                format!("{:?} is not supported; {ALLOWED}", text),
+                format!("{text:?} is not supported; {ALLOWED}"),
             );
             None
         }
