@@ -250,7 +250,9 @@ mod tests {
             "request": {
                 "uid": "u-1",
                 "kind": {"group": GROUP, "version": "v1alpha1", "kind": KIND},
-                "resource": {"group": GROUP, "version": "v1alpha1", "resource": "bucketstatestores"},
+                "resource": {
+                    "group": GROUP, "version": "v1alpha1", "resource": "bucketstatestores"
+                },
                 "name": "s", "operation": "CREATE", "userInfo": {"username": "jo"},
                 "object": object, "oldObject": null, "dryRun": false
             }
@@ -276,16 +278,22 @@ mod tests {
     #[test]
     fn rejects_review_without_request() {
         let body = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#;
-        assert!(
-            matches!(decode(body), Err(Unreadable::Body { reason: "no_request", message }) if message.contains("no request"))
-        );
+        let unreadable = decode(body).err();
+        let Some(Unreadable::Body { reason, message }) = unreadable else {
+            panic!("expected an unreadable body, got {unreadable:?}");
+        };
+        assert_eq!(reason, "no_request");
+        assert!(message.contains("no request"), "{message}");
     }
 
     #[test]
     fn rejects_non_json_as_unreadable() {
-        assert!(
-            matches!(decode(b"{nope"), Err(Unreadable::Body { reason: "not_json", message }) if message.contains("not JSON"))
-        );
+        let unreadable = decode(b"{nope").err();
+        let Some(Unreadable::Body { reason, message }) = unreadable else {
+            panic!("expected an unreadable body, got {unreadable:?}");
+        };
+        assert_eq!(reason, "not_json");
+        assert!(message.contains("not JSON"), "{message}");
     }
 
     #[test]

@@ -38,7 +38,9 @@ fn envelope(case: &Value) -> Value {
         .or_else(|| case.pointer("/oldObject/metadata/name"));
     let gvk =
         json!({"group": "platform.kratix.io", "version": "v1alpha1", "kind": "BucketStateStore"});
-    let gvr = json!({"group": "platform.kratix.io", "version": "v1alpha1", "resource": "bucketstatestores"});
+    let gvr = json!({
+        "group": "platform.kratix.io", "version": "v1alpha1", "resource": "bucketstatestores"
+    });
     let operation = case["operation"].as_str().unwrap_or("CREATE");
     let options_kind = match operation {
         "DELETE" => "DeleteOptions",

@@ -256,7 +256,8 @@ impl Policy {
                     let near_miss = keys.names().find(|name| name.eq_ignore_ascii_case(key));
                     let message = match near_miss {
                         Some(near) => format!(
-                            "{secret} has {near} but Kratix reads {key} (case-sensitive); rename the key to {key}"
+                            "{secret} has {near} but Kratix reads {key} (case-sensitive); \
+                             rename the key to {key}"
                         ),
                         None => format!("{secret} has no key {key}; add it"),
                     };
@@ -290,7 +291,8 @@ pub fn check_static(object: &Value) -> (Findings, Option<(String, String)>) {
     if spec.insecure {
         findings.warn(
             "spec.insecure",
-            "true means plain HTTP, so the credentials travel unencrypted; use TLS where the server has it",
+            "true means plain HTTP, so the credentials travel unencrypted; use TLS where the \
+             server has it",
         );
     }
     if spec.use_dual_stack
@@ -338,7 +340,8 @@ fn check_auth(spec: &StoreSpec, findings: &mut Findings) -> Option<(String, Stri
             if namespace.is_none() {
                 findings.deny(
                     "spec.secretRef.namespace",
-                    "is required because the store is cluster-scoped; set it to the Secret's namespace",
+                    "is required because the store is cluster-scoped; set it to the Secret's \
+                     namespace",
                 );
             }
             Some((namespace?.to_owned(), name?.to_owned()))
@@ -443,8 +446,8 @@ mod tests {
         assert_eq!(
             messages(&verdict),
             [
-                "spec.secretRef: Secret store/creds was not found; create it with the keys accessKeyID \
-              and secretAccessKey, or correct spec.secretRef"
+                "spec.secretRef: Secret store/creds was not found; create it with the keys \
+                 accessKeyID and secretAccessKey, or correct spec.secretRef"
             ]
         );
         assert!(matches!(
@@ -480,7 +483,8 @@ mod tests {
             [
                 "spec.secretRef: Secret store/creds has accessKeyId but Kratix reads accessKeyID \
                  (case-sensitive); rename the key to accessKeyID",
-                "spec.secretRef: Secret store/creds has an empty secretAccessKey; put the credential into it",
+                "spec.secretRef: Secret store/creds has an empty secretAccessKey; put the \
+                 credential into it",
             ]
         );
     }
@@ -513,9 +517,9 @@ mod tests {
 
     #[tokio::test]
     async fn accepts_unchanged_spec_on_update_reporting_old_problems_as_warnings() {
-        let old = store(
-            json!({"bucketName": "kratix", "endpoint": "minio:9000", "secretRef": {"name": "creds"}}),
-        );
+        let old = store(json!({
+            "bucketName": "kratix", "endpoint": "minio:9000", "secretRef": {"name": "creds"}
+        }));
         let mut new = old.clone();
         new["metadata"]["labels"] = json!({"team": "a"});
         new["spec"]["authMethod"] = json!("accessKey");
