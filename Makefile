@@ -13,7 +13,7 @@ ADMIN     ?= 127.0.0.1:8080
 .PHONY: help build test lint fmt run certs manifests deploy undeploy image e2e bench clean
 
 help: ## List the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## Build the binary (debug)
 	$(CARGO) build --locked
@@ -78,9 +78,11 @@ e2e: ## On a throwaway kind cluster (needs kind, Docker, KRATIX_CRD=path or URL)
 bench: ## Req/s, latency, CPU and RSS of the release server vs a bare floor (installs wrk)
 	./hack/bench.sh
 
-clean: ## Remove build output and generated certificates
+clean: ## Remove build output, generated certificates and rendered manifests
 	$(CARGO) clean
 	rm -f certs/*.crt certs/*.key certs/*.srl certs/*.csr
+	rm -f manifests/overlays/static/*.crt manifests/overlays/static/*.key
+	rm -rf dist
 
 .PHONY: bench-check
 
