@@ -10,7 +10,6 @@
 //! The client CA of `--client-ca` is read once at startup; rotating it needs a restart.
 
 use std::{
-    error::Error,
     fmt, fs, io,
     path::{Path, PathBuf},
     sync::{Arc, RwLock},
@@ -255,7 +254,8 @@ pub async fn reload(paths: &CredentialPaths, resolver: &CertResolver, metrics: &
             );
             return Reload::Replaced;
         }
-        Ok(Err(error)) => chain(&error),
+        // The errors here name paths, never PEM contents.
+        Ok(Err(error)) => crate::error_chain(&error),
         Err(join) => format!("the reload task failed: {join}"),
     };
     metrics.certificate_reload_failed();
@@ -266,18 +266,6 @@ pub async fn reload(paths: &CredentialPaths, resolver: &CertResolver, metrics: &
         "kept the last good serving certificate; the files cannot be used"
     );
     Reload::Kept
-}
-
-/// An error with its causes, one line; the errors here name paths, never PEM contents.
-fn chain(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// The rustls configuration of the HTTPS listener: TLS 1.2 and 1.3, ALPN `h2` and
