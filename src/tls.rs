@@ -36,12 +36,28 @@ pub struct CredentialPaths {
     pub key: PathBuf,
 }
 
+/// The two PEM files as read, to tell whether they changed since the pair was loaded.
+#[derive(Clone, PartialEq, Eq)]
+struct PemFiles {
+    cert: Vec<u8>,
+    key: Vec<u8>,
+}
+
+impl PemFiles {
+    fn read(paths: &CredentialPaths) -> Result<Self, CredentialsError> {
+        Ok(Self {
+            cert: read(&paths.cert)?,
+            key: read(&paths.key)?,
+        })
+    }
+}
+
 /// A loaded certificate chain with its signing key. `Debug` never prints the key.
 #[derive(Clone)]
 pub struct Credentials {
     certified: Arc<CertifiedKey>,
-    /// The PEM bytes the pair was loaded from, to tell whether the files changed.
-    fingerprint: Vec<u8>,
+    /// The bytes the pair was loaded from.
+    pem: PemFiles,
     /// The leaf's notAfter, in Unix seconds.
     not_after: i64,
 }
@@ -63,17 +79,11 @@ impl Credentials {
     /// When a file cannot be read, holds no PEM item of the right kind, or the key does not
     /// fit the certificate.
     pub fn load(paths: &CredentialPaths) -> Result<Self, CredentialsError> {
-        let cert_pem = read(&paths.cert)?;
-        let key_pem = read(&paths.key)?;
-        Self::from_pem(&cert_pem, &key_pem, paths)
+        Self::from_pem(PemFiles::read(paths)?, paths)
     }
 
-    fn from_pem(
-        cert_pem: &[u8],
-        key_pem: &[u8],
-        paths: &CredentialPaths,
-    ) -> Result<Self, CredentialsError> {
-        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem)
+    fn from_pem(pem: PemFiles, paths: &CredentialPaths) -> Result<Self, CredentialsError> {
+        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem.cert)
             .collect::<Result<_, _>>()
             .map_err(|_| CredentialsError::NoCertificate(paths.cert.clone()))?;
         if chain.is_empty() {
@@ -81,7 +91,7 @@ impl Credentials {
         }
         let not_after = not_after(&chain[0])
             .ok_or_else(|| CredentialsError::NoCertificate(paths.cert.clone()))?;
-        let key = PrivateKeyDer::from_pem_slice(key_pem)
+        let key = PrivateKeyDer::from_pem_slice(&pem.key)
             .map_err(|_| CredentialsError::NoKey(paths.key.clone()))?;
 
         let provider = CryptoProvider::get_default()
@@ -90,18 +100,11 @@ impl Credentials {
         let certified =
             CertifiedKey::from_der(chain, key, &provider).map_err(CredentialsError::KeyMismatch)?;
 
-        let mut fingerprint = cert_pem.to_vec();
-        fingerprint.extend_from_slice(key_pem);
         Ok(Self {
             certified: Arc::new(certified),
-            fingerprint,
+            pem,
             not_after,
         })
-    }
-
-    /// True when `other` was loaded from the same bytes.
-    pub fn same_as(&self, other: &Credentials) -> bool {
-        self.fingerprint == other.fingerprint
     }
 
     /// When the leaf certificate expires (its notAfter), in Unix seconds.
@@ -184,12 +187,13 @@ impl CertResolver {
             .clone()
     }
 
-    /// True when the pair served now was loaded from the same bytes as `credentials`.
-    pub fn serves(&self, credentials: &Credentials) -> bool {
+    /// True when the pair served now was loaded from exactly these bytes.
+    fn serves(&self, pem: &PemFiles) -> bool {
         self.current
             .read()
             .unwrap_or_else(|poison| poison.into_inner())
-            .same_as(credentials)
+            .pem
+            == *pem
     }
 }
 
@@ -236,13 +240,19 @@ pub async fn watch(
 
 /// One poll: loads the files at `paths` and serves them when they changed and are usable.
 pub async fn reload(paths: &CredentialPaths, resolver: &CertResolver, metrics: &Metrics) -> Reload {
-    let loading = {
+    let reading = {
         let paths = paths.clone();
-        tokio::task::spawn_blocking(move || Credentials::load(&paths))
+        tokio::task::spawn_blocking(move || PemFiles::read(&paths))
     };
-    let error = match loading.await {
-        Ok(Ok(credentials)) if resolver.serves(&credentials) => return Reload::Unchanged,
-        Ok(Ok(credentials)) => {
+    // Comparing bytes is cheap; parsing the key is not: only files that changed are parsed.
+    let loaded = match reading.await {
+        Ok(Ok(pem)) if resolver.serves(&pem) => return Reload::Unchanged,
+        Ok(Ok(pem)) => Credentials::from_pem(pem, paths),
+        Ok(Err(error)) => Err(error),
+        Err(join) => return kept(paths, metrics, &format!("the reload task failed: {join}")),
+    };
+    match loaded {
+        Ok(credentials) => {
             let not_after = credentials.not_after();
             resolver.replace(credentials);
             metrics.certificate_reloaded();
@@ -252,17 +262,20 @@ pub async fn reload(paths: &CredentialPaths, resolver: &CertResolver, metrics: &
                 not_after,
                 "reloaded the serving certificate"
             );
-            return Reload::Replaced;
+            Reload::Replaced
         }
         // The errors here name paths, never PEM contents.
-        Ok(Err(error)) => crate::error_chain(&error),
-        Err(join) => format!("the reload task failed: {join}"),
-    };
+        Err(error) => kept(paths, metrics, &crate::error_chain(&error)),
+    }
+}
+
+/// Counts and logs a poll whose changed files could not be used.
+fn kept(paths: &CredentialPaths, metrics: &Metrics, error: &str) -> Reload {
     metrics.certificate_reload_failed();
     tracing::warn!(
         tls_cert = %paths.cert.display(),
         tls_key = %paths.key.display(),
-        %error,
+        error,
         "kept the last good serving certificate; the files cannot be used"
     );
     Reload::Kept
