@@ -121,9 +121,14 @@ impl Unreadable {
 
 /// Whether the rules apply to a request at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub enum Scope<'a> {
     /// A CREATE or UPDATE of a BucketStateStore: judge it.
-    Store,
+    Store {
+        /// The new object, as JSON.
+        object: &'a Value,
+        /// The stored object on UPDATE, as JSON.
+        old_object: Option<&'a Value>,
+    },
     /// DELETE, CONNECT or a subresource (status): nothing to check, no patch.
     Skipped,
     /// Another kind: the webhook configuration sends more than it should.
@@ -136,7 +141,7 @@ pub const GROUP: &str = "platform.kratix.io";
 pub const KIND: &str = "BucketStateStore";
 
 /// Decides whether `request` is for this service's rules.
-pub fn scope(request: &Request) -> Scope {
+pub fn scope(request: &Request) -> Scope<'_> {
     if request.kind.group != GROUP || request.kind.kind != KIND {
         return Scope::OtherKind;
     }
@@ -144,10 +149,11 @@ pub fn scope(request: &Request) -> Scope {
         .sub_resource
         .as_deref()
         .is_some_and(|s| !s.is_empty());
-    match request.operation {
-        Operation::Create | Operation::Update if !subresource && request.object.is_some() => {
-            Scope::Store
-        }
+    match (&request.operation, &request.object) {
+        (Operation::Create | Operation::Update, Some(object)) if !subresource => Scope::Store {
+            object: &object.data,
+            old_object: request.old_object.as_ref().map(|old| &old.data),
+        },
         _ => Scope::Skipped,
     }
 }
@@ -314,7 +320,13 @@ mod tests {
     fn decodes_wrong_typed_spec_untyped() {
         let request =
             decode(&serde_json::to_vec(&review(store())).expect("json")).expect("decodes");
-        assert_eq!(scope(&request), Scope::Store);
+        assert!(matches!(
+            scope(&request),
+            Scope::Store {
+                old_object: None,
+                ..
+            }
+        ));
         assert_eq!(
             request.object.expect("object").data["spec"]["insecure"],
             "true"

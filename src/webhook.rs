@@ -171,10 +171,7 @@ async fn mutate(headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Resp
     let _entered = span.enter();
 
     let patch = match review::scope(&request) {
-        Scope::Store => request
-            .object
-            .as_ref()
-            .and_then(|object| defaults::patch(&object.data)),
+        Scope::Store { object, .. } => defaults::patch(object),
         Scope::Skipped => None,
         Scope::OtherKind => {
             other_kind(&request);
@@ -219,31 +216,21 @@ async fn validate(
     let span = span("validate", &request);
 
     let budget = budget(query.as_deref());
-    let verdict = async {
-        match review::scope(&request) {
-            Scope::Store => {
-                let object = request.object.as_ref().map(|object| &object.data);
-                let old_object = request.old_object.as_ref().map(|object| &object.data);
-                match object {
-                    Some(object) => app.policy.judge(object, old_object, budget).await,
-                    None => Verdict::Allow {
-                        warnings: Vec::new(),
-                    },
-                }
-            }
-            Scope::Skipped => Verdict::Allow {
+    let verdict = match review::scope(&request) {
+        Scope::Store { object, old_object } => {
+            let judging = app.policy.judge(object, old_object, budget);
+            judging.instrument(span.clone()).await
+        }
+        Scope::Skipped => Verdict::Allow {
+            warnings: Vec::new(),
+        },
+        Scope::OtherKind => {
+            span.in_scope(|| other_kind(&request));
+            Verdict::Allow {
                 warnings: Vec::new(),
-            },
-            Scope::OtherKind => {
-                other_kind(&request);
-                Verdict::Allow {
-                    warnings: Vec::new(),
-                }
             }
         }
-    }
-    .instrument(span.clone())
-    .await;
+    };
 
     let _entered = span.enter();
     let violations = match &verdict {
