@@ -15,7 +15,7 @@ use kube::core::{
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::policy::{Finding, Verdict};
+use crate::policy::{Finding, GROUP, KIND, Verdict};
 
 /// A decoded review request.
 pub type Request = AdmissionRequest<DynamicObject>;
@@ -134,11 +134,6 @@ pub enum Scope<'a> {
     /// Another kind: the webhook configuration sends more than it should.
     OtherKind,
 }
-
-/// The API group and kind this service guards.
-pub const GROUP: &str = "platform.kratix.io";
-/// The kind this service guards.
-pub const KIND: &str = "BucketStateStore";
 
 /// Decides whether `request` is for this service's rules.
 pub fn scope(request: &Request) -> Scope<'_> {

@@ -50,14 +50,9 @@ use self::{
 };
 use crate::{
     config::CheckArgs,
-    policy::{Finding, Policy, Verdict, defaults},
+    policy::{API_VERSION, Finding, KIND, Policy, Verdict, defaults},
     secrets::{SecretIndex, SecretStore},
 };
-
-/// The `apiVersion` of the stores this checker judges.
-pub const API_VERSION: &str = "platform.kratix.io/v1alpha1";
-/// The `kind` of the stores this checker judges.
-pub const KIND: &str = "BucketStateStore";
 
 /// Runs the checker and returns its exit code: 0 when every store would be admitted, 1 when
 /// one would be denied (or has warnings, with `--strict`), 2 when an input could not be

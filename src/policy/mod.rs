@@ -27,6 +27,13 @@ use crate::{
     secrets::{KeyState, LookupError, SecretStore},
 };
 
+/// The API group of the resource this service guards.
+pub const GROUP: &str = "platform.kratix.io";
+/// The `apiVersion` of that resource, its only version.
+pub const API_VERSION: &str = "platform.kratix.io/v1alpha1";
+/// Its kind.
+pub const KIND: &str = "BucketStateStore";
+
 /// The keys Kratix reads from the Secret, by exact, case-sensitive name.
 pub const SECRET_KEYS: [&str; 2] = ["accessKeyID", "secretAccessKey"];
 
