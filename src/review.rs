@@ -175,7 +175,7 @@ pub fn answer(request: &Request, verdict: &Verdict) -> AdmissionResponse {
         reason, violations, ..
     } = verdict
     {
-        response = response.deny(verdict.message());
+        response.allowed = false;
         response.result = Status {
             status: Some(StatusSummary::Failure),
             code: reason.code(),
