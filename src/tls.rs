@@ -179,14 +179,6 @@ impl CertResolver {
             .unwrap_or_else(|poison| poison.into_inner()) = credentials;
     }
 
-    /// The pair served now.
-    pub fn current(&self) -> Credentials {
-        self.current
-            .read()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .clone()
-    }
-
     /// True when the pair served now was loaded from exactly these bytes.
     fn serves(&self, pem: &PemFiles) -> bool {
         self.current

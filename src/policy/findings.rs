@@ -73,12 +73,6 @@ impl Findings {
         self.warnings.push(Finding::new(path, message));
     }
 
-    /// Appends everything `other` found.
-    pub fn extend(&mut self, other: Findings) {
-        self.violations.extend(other.violations);
-        self.warnings.extend(other.warnings);
-    }
-
     /// True when nothing denies the object.
     pub fn is_allowed(&self) -> bool {
         self.violations.is_empty()
